@@ -56,3 +56,22 @@ function expandExponent(s: string): string {
   else out = digits.slice(0, point) + '.' + digits.slice(point);
   return (neg ? '-' : '') + out;
 }
+
+/**
+ * Go's strconv.FormatFloat(v, 'g', -1, 64): the shortest digits that round-trip, in exponent form
+ * when the decimal exponent is < -4 or >= 6 (1e+06, 123456, 1.234567e+06, 1e-05, 0.0001), with at
+ * least two exponent digits. Used by the text exposition format (as client_golang writes it).
+ */
+export function formatFloatG(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mant, expStr] = v.toExponential().split('e') as [string, string];
+  const exp = Number(expStr);
+  if (exp < -4 || exp >= 6) {
+    const abs = Math.abs(exp);
+    return `${mant}e${exp < 0 ? '-' : '+'}${abs < 10 ? '0' : ''}${abs}`;
+  }
+  return formatValue(v);
+}
