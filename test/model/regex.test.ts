@@ -54,3 +54,50 @@ describe('Matcher', () => {
     expect(new Matcher('=~', 'a', 'x|y').toString()).toBe('a=~"x|y"');
   });
 });
+
+describe('Regex native fast path agrees with RE2', () => {
+  const patterns = [
+    'node_(cpu|memory)_[a-z_]+',
+    'a.c',
+    '[^a]+',
+    '(?P<x>\\d+)\\.(\\w+)',
+    'foo\\-bar',
+    '\\bword\\b.*',
+    '(a|ab)*c', // nested: stays on re2js
+    '(?i)abc', // inline flag: stays on re2js
+    '\\s+x',
+    '[[:alpha:]]+',
+    'x{2,3}',
+    'é.ü',
+    '😀+',
+  ];
+  const inputs = [
+    'node_cpu_seconds',
+    'node_disk',
+    'abc',
+    'a\nc',
+    'bbb',
+    '12.ab',
+    'foo-bar',
+    'word and',
+    'abababc',
+    'ABC',
+    ' \tx',
+    '\vx',
+    'abc',
+    'xx',
+    'xxxx',
+    'éaü',
+    'é😀ü',
+    '😀😀',
+    '',
+  ];
+  for (const p of patterns) {
+    it(p, async () => {
+      const { RE2JS } = await import('re2js');
+      const ref = RE2JS.compile(`^(?s:${p})$`);
+      const r = Regex.compile(p);
+      for (const s of inputs) expect([p, s, r.matches(s)]).toEqual([p, s, ref.matches(s)]);
+    });
+  }
+});
