@@ -1,0 +1,138 @@
+/**
+ * The pull-parser interface shared by the exposition parsers (Prometheus text 0.0.4 and OpenMetrics
+ * 1.0 text), modelled on Prometheus' model/textparse.Parser.
+ *
+ * Usage (the scrape loop):
+ *
+ * ```ts
+ * const p = new PromParser(body);            // or createParser(body, contentType, opts).parser
+ * for (let e = p.next(); e !== null; e = p.next()) {
+ *   if (e !== 'series') continue;            // or collect metadata from 'help' / 'type' / 'unit'
+ *   const key = p.seriesKey();               // cheap: the raw `name{labels}` bytes, as a string
+ *   let entry = cache.get(key);
+ *   if (entry === undefined) entry = addToCache(key, p.labels()); // labels parsed only here
+ *   append(entry.ref, p.timestamp() ?? now, p.value());
+ * }
+ * ```
+ *
+ * `next()` throws a {@link ParseError} on malformed input; the entries returned before the error
+ * were valid. Accessors describe the entry last returned by `next()` and are only meaningful for
+ * the entry kinds documented on each of them. Parsers hold no per-sample objects: accessors that
+ * return objects (`labels()`, `exemplar()`) build them on demand.
+ */
+import type { Labels } from '../model/labels.js';
+import type { MetricKind } from '../model/metricfamily.js';
+
+export type { MetricKind } from '../model/metricfamily.js';
+
+/**
+ * The kinds of entries a parser yields (Prometheus' textparse.Entry without the native histogram
+ * one, which only the protobuf format carries).
+ */
+export type EntryType = 'series' | 'help' | 'type' | 'unit' | 'comment';
+
+/** An exemplar attached to a sample (OpenMetrics only). */
+export interface Exemplar {
+  /** The exemplar's own label set (never includes `__name__`). */
+  labels: Labels;
+  value: number;
+  /** Milliseconds since the epoch, when the exposition gave one. */
+  timestamp?: number;
+}
+
+export interface Parser {
+  /**
+   * Advances to the next entry and returns its kind, or null at the end of the input (for
+   * OpenMetrics: after `# EOF`, which must be the last line). Throws ParseError.
+   */
+  next(): EntryType | null;
+
+  /**
+   * 'series': the sample's metric name as exposed (with suffixes such as `_total` or `_bucket`,
+   * unescaped when quoted). 'help' | 'type' | 'unit': the metric family name.
+   */
+  metricName(): string;
+
+  /**
+   * 'series': an opaque string that identifies the series exactly as written in the exposition:
+   * the bytes of the name and label set (everything before the value), one char per byte (latin1),
+   * so equal keys mean byte-identical series text. Cheap (no label parsing): use it as the scrape
+   * cache key. Two spellings of the same label set (order, spaces, quoting) give different keys.
+   */
+  seriesKey(): string;
+
+  /**
+   * 'series': the full label set including `__name__`, parsed now (lazily) and sorted. `le` of
+   * histogram families and `quantile` of summary families are normalised to Prometheus' canonical
+   * float form in the text format parser, as Prometheus does.
+   */
+  labels(): Labels;
+
+  /** 'series': the sample value. Any NaN in the input comes out as the canonical NaN. */
+  value(): number;
+
+  /** 'series': the timestamp in milliseconds since the epoch, or undefined when absent. */
+  timestamp(): number | undefined;
+
+  /** 'series': the exemplar of the current sample (OpenMetrics), or null. */
+  exemplar(): Exemplar | null;
+
+  /**
+   * 'series': the created timestamp (ms) of the current sample's family, from its `_created`
+   * series, when the parser was built with `skipCreatedSeries` and one exists; otherwise undefined.
+   */
+  createdTimestamp(): number | undefined;
+
+  /** 'help': the unescaped HELP text. */
+  help(): string;
+
+  /**
+   * 'type': the declared type. 'series': the type in force for this sample (the last TYPE seen
+   * for its family, 'unknown' when none).
+   */
+  type(): MetricKind;
+
+  /** 'unit': the declared unit (OpenMetrics). */
+  unit(): string;
+
+  /** 'comment': the comment line's text, `#` included. */
+  comment(): string;
+
+  /** 1-based line of the current entry (for messages). */
+  line(): number;
+}
+
+/** Options shared by the parsers. */
+export interface ParserOptions {
+  /**
+   * OpenMetrics: do not emit `_created` series of counters, histograms, summaries and gauge
+   * histograms as samples; expose them through `createdTimestamp()` instead (Prometheus'
+   * `WithOMParserCTSeriesSkipped`). Default false: `_created` series are ordinary samples.
+   */
+  skipCreatedSeries?: boolean;
+}
+
+/** The exposition formats the parsers read. */
+export type ExpositionFormat = 'prometheus-text' | 'openmetrics';
+
+/**
+ * A malformed exposition. `line` and `column` are 1-based (column counts bytes, as Prometheus
+ * does); `expected` names what the parser wanted at that point. `message` reads like Prometheus'
+ * error text.
+ */
+export class ParseError extends Error {
+  override readonly name = 'ParseError';
+  constructor(
+    message: string,
+    readonly line: number,
+    readonly column: number,
+    readonly expected?: string,
+  ) {
+    super(message);
+  }
+
+  /** `line:column: message`, the form check metrics prints. */
+  toString(): string {
+    return `${this.line}:${this.column}: ${this.message}`;
+  }
+}
