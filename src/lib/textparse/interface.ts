@@ -132,7 +132,7 @@ export class ParseError extends Error {
   }
 
   /** `line:column: message`, the form check metrics prints. */
-  toString(): string {
+  override toString(): string {
     return `${this.line}:${this.column}: ${this.message}`;
   }
 }
