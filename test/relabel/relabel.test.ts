@@ -1,0 +1,359 @@
+/**
+ * Relabeling, table-driven. Cases follow Prometheus' documented behaviour (docs/configuration
+ * <relabel_config>) and the cases of its model/relabel tests: expected outputs there are
+ * Prometheus' own (e.g. hashmod 976 for "baz" % 1000).
+ */
+import { describe, expect, it } from 'vitest';
+import { Labels } from '../../src/lib/model/labels.js';
+import {
+  compileRelabelConfig,
+  compileRelabelConfigs,
+  hashmod,
+  relabel,
+  type RelabelConfig,
+  RelabelConfigError,
+} from '../../src/lib/relabel/index.js';
+
+interface Case {
+  name: string;
+  input: Record<string, string>;
+  rules: RelabelConfig[];
+  output?: Record<string, string>;
+  drop?: boolean;
+}
+
+const cases: Case[] = [
+  {
+    name: 'replace with ${1} template',
+    input: { a: 'foo', b: 'bar', c: 'baz' },
+    rules: [{ source_labels: ['a'], regex: 'f(.*)', target_label: 'd', replacement: 'ch${1}-ch${1}' }],
+    output: { a: 'foo', b: 'bar', c: 'baz', d: 'choo-choo' },
+  },
+  {
+    name: 'replace joins source labels with the separator; rules see earlier results',
+    input: { a: 'foo', b: 'bar', c: 'baz' },
+    rules: [
+      { source_labels: ['a', 'b'], regex: 'f(.*);(.*)r', target_label: 'a', replacement: 'b${1}${2}m' },
+      { source_labels: ['c', 'a'], regex: '(b).*b(.*)ba(.*)', target_label: 'd', replacement: '$1$2$2$3' },
+    ],
+    output: { a: 'boobam', b: 'bar', c: 'baz', d: 'boooom' },
+  },
+  {
+    name: 'drop stops processing',
+    input: { a: 'foo' },
+    rules: [
+      { source_labels: ['a'], regex: '.*o.*', action: 'drop' },
+      { source_labels: ['a'], regex: 'f(.*)', target_label: 'd', replacement: 'ch$1-ch$1' },
+    ],
+    drop: true,
+  },
+  {
+    name: 'regex is fully anchored (.*(b).* matches abc)',
+    input: { a: 'abc' },
+    rules: [{ source_labels: ['a'], regex: '.*(b).*', target_label: 'd', replacement: '$1' }],
+    output: { a: 'abc', d: 'b' },
+  },
+  {
+    name: 'drop without a match keeps',
+    input: { a: 'foo' },
+    rules: [{ source_labels: ['a'], regex: 'no-match', action: 'drop' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'anchoring: f|o does not match foo',
+    input: { a: 'foo' },
+    rules: [{ source_labels: ['a'], regex: 'f|o', action: 'drop' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'keep without a match drops',
+    input: { a: 'foo' },
+    rules: [{ source_labels: ['a'], regex: 'no-match', action: 'keep' }],
+    drop: true,
+  },
+  {
+    name: 'keep with a match',
+    input: { a: 'foo' },
+    rules: [{ source_labels: ['a'], regex: 'f.*', action: 'KEEP' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'replace: no match, no replacement',
+    input: { a: 'boo' },
+    rules: [{ source_labels: ['a'], regex: 'f', target_label: 'b', replacement: 'bar' }],
+    output: { a: 'boo' },
+  },
+  {
+    name: 'replace: default regex on an absent label sets the replacement (fast path)',
+    input: { a: 'boo' },
+    rules: [{ target_label: 'env', replacement: 'prod' }],
+    output: { a: 'boo', env: 'prod' },
+  },
+  {
+    name: 'replace: empty result deletes the target',
+    input: { a: 'foo', b: 'x' },
+    rules: [{ source_labels: ['missing'], target_label: 'b' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'replace: named groups',
+    input: { __address__: 'host-1:9100' },
+    rules: [
+      {
+        source_labels: ['__address__'],
+        regex: '(?P<host>[^:]+):(?P<port>\\d+)',
+        target_label: 'host',
+        replacement: '${host}',
+      },
+    ],
+    output: { __address__: 'host-1:9100', host: 'host-1' },
+  },
+  {
+    name: 'hashmod (Prometheus: "baz" % 1000 = 976)',
+    input: { a: 'foo', b: 'bar', c: 'baz' },
+    rules: [{ source_labels: ['c'], target_label: 'd', action: 'hashmod', modulus: 1000 }],
+    output: { a: 'foo', b: 'bar', c: 'baz', d: '976' },
+  },
+  {
+    name: 'hashmod with a newline in the value (Prometheus: 734)',
+    input: { a: 'foo\nbar' },
+    rules: [{ source_labels: ['a'], target_label: 'b', action: 'hashmod', modulus: 1000 }],
+    output: { a: 'foo\nbar', b: '734' },
+  },
+  {
+    name: 'labelmap copies matching names',
+    input: { a: 'foo', b1: 'bar', b2: 'baz' },
+    rules: [{ regex: '(b.*)', replacement: 'bar_${1}', action: 'labelmap' }],
+    output: { a: 'foo', b1: 'bar', b2: 'baz', bar_b1: 'bar', bar_b2: 'baz' },
+  },
+  {
+    name: 'labelmap of meta labels',
+    input: { a: 'foo', __meta_my_bar: 'aaa', __meta_my_baz: 'bbb', __meta_other: 'ccc' },
+    rules: [{ regex: '__meta_(my.*)', replacement: '${1}', action: 'labelmap' }],
+    output: { a: 'foo', __meta_my_bar: 'aaa', __meta_my_baz: 'bbb', __meta_other: 'ccc', my_bar: 'aaa', my_baz: 'bbb' },
+  },
+  {
+    name: 'templated target label',
+    input: { a: 'some-name-value' },
+    rules: [{ source_labels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${2}', target_label: '${1}' }],
+    output: { a: 'some-name-value', name: 'value' },
+  },
+  {
+    name: 'template referring to a missing group gives an empty replacement',
+    input: { a: 'some-name-value' },
+    rules: [{ source_labels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${3}', target_label: '${1}' }],
+    output: { a: 'some-name-value' },
+  },
+  {
+    name: 'target label expanding to empty is skipped',
+    input: { a: 'some-name-0' },
+    rules: [{ source_labels: ['a'], regex: 'some-([^-]+)-([^,]+)', replacement: '${1}', target_label: '${3}' }],
+    output: { a: 'some-name-0' },
+  },
+  {
+    name: 'real-life tags parsing',
+    input: { __meta_sd_tags: 'path:/secret,job:some-job,label:foo=bar' },
+    rules: [
+      {
+        source_labels: ['__meta_sd_tags'],
+        regex: '(?:.+,|^)path:(/[^,]+).*',
+        replacement: '${1}',
+        target_label: '__metrics_path__',
+      },
+      { source_labels: ['__meta_sd_tags'], regex: '(?:.+,|^)job:([^,]+).*', replacement: '${1}', target_label: 'job' },
+      {
+        source_labels: ['__meta_sd_tags'],
+        regex: '(?:.+,|^)label:([^=]+)=([^,]+).*',
+        replacement: '${2}',
+        target_label: '${1}',
+      },
+    ],
+    output: {
+      __meta_sd_tags: 'path:/secret,job:some-job,label:foo=bar',
+      __metrics_path__: '/secret',
+      job: 'some-job',
+      foo: 'bar',
+    },
+  },
+  {
+    name: 'labeldrop then replace then keep (prometheus#12283)',
+    input: {
+      __meta_kubernetes_pod_container_port_name: 'foo',
+      __meta_kubernetes_pod_annotation_XXX_metrics_port: '9091',
+    },
+    rules: [
+      { regex: '^__meta_kubernetes_pod_container_port_name$', action: 'labeldrop' },
+      {
+        source_labels: ['__meta_kubernetes_pod_annotation_XXX_metrics_port'],
+        regex: '(.+)',
+        replacement: 'metrics',
+        target_label: '__meta_kubernetes_pod_container_port_name',
+      },
+      { source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: '^metrics$', action: 'keep' },
+    ],
+    output: {
+      __meta_kubernetes_pod_annotation_XXX_metrics_port: '9091',
+      __meta_kubernetes_pod_container_port_name: 'metrics',
+    },
+  },
+  {
+    name: 'labelkeep',
+    input: { a: 'foo', b1: 'bar', b2: 'baz' },
+    rules: [{ regex: '(b.*)', action: 'labelkeep' }],
+    output: { b1: 'bar', b2: 'baz' },
+  },
+  {
+    name: 'labeldrop',
+    input: { a: 'foo', b1: 'bar', b2: 'baz' },
+    rules: [{ regex: '(b.*)', action: 'labeldrop' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'uppercase and lowercase',
+    input: { foo: 'bAr123Foo' },
+    rules: [
+      { source_labels: ['foo'], action: 'uppercase', target_label: 'foo_uppercase' },
+      { source_labels: ['foo'], action: 'lowercase', target_label: 'foo_lowercase' },
+    ],
+    output: { foo: 'bAr123Foo', foo_lowercase: 'bar123foo', foo_uppercase: 'BAR123FOO' },
+  },
+  {
+    name: 'keepequal keeps when equal',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    rules: [{ source_labels: ['__tmp_port'], action: 'keepequal', target_label: '__port1' }],
+    output: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+  },
+  {
+    name: 'dropequal drops when equal',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    rules: [{ source_labels: ['__tmp_port'], action: 'dropequal', target_label: '__port1' }],
+    drop: true,
+  },
+  {
+    name: 'dropequal keeps when different',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    rules: [{ source_labels: ['__tmp_port'], action: 'dropequal', target_label: '__port2' }],
+    output: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+  },
+  {
+    name: 'keepequal drops when different',
+    input: { __tmp_port: '1234', __port1: '1234', __port2: '5678' },
+    rules: [{ source_labels: ['__tmp_port'], action: 'keepequal', target_label: '__port2' }],
+    drop: true,
+  },
+  {
+    name: 'dot matches newline (Prometheus 3 (?s) flag)',
+    input: { a: 'foo\nbar' },
+    rules: [{ source_labels: ['a'], regex: 'foo.bar', action: 'keep' }],
+    output: { a: 'foo\nbar' },
+  },
+  {
+    name: 'keep on an absent label matches the empty string',
+    input: { a: 'x' },
+    rules: [{ source_labels: ['missing'], regex: '', action: 'keep' }],
+    output: { a: 'x' },
+  },
+  {
+    name: 'documented example: drop expensive metrics by name',
+    input: { __name__: 'go_gc_duration_seconds', job: 'node' },
+    rules: [{ source_labels: ['__name__'], regex: 'go_.*', action: 'drop' }],
+    drop: true,
+  },
+  {
+    name: 'documented example: address rewrite with the port from an annotation',
+    input: { __address__: '10.0.0.1:8080', __meta_port: '9100' },
+    rules: [
+      {
+        source_labels: ['__address__', '__meta_port'],
+        regex: '([^:]+)(?::\\d+)?;(\\d+)',
+        replacement: '$1:$2',
+        target_label: '__address__',
+      },
+    ],
+    output: { __address__: '10.0.0.1:9100', __meta_port: '9100' },
+  },
+];
+
+describe('relabel', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const rules = compileRelabelConfigs(c.rules);
+      const res = relabel(Labels.fromObject(c.input), rules);
+      if (c.drop) expect(res).toBeNull();
+      else expect(res?.toObject()).toEqual(c.output);
+    });
+  }
+
+  it('returns the same Labels object when nothing changed', () => {
+    const l = Labels.fromObject({ a: 'foo' });
+    expect(relabel(l, compileRelabelConfigs([{ source_labels: ['a'], regex: 'x', action: 'drop' }]))).toBe(l);
+  });
+
+  it('hashmod agrees with MD5 computed independently for several moduli', () => {
+    // md5("foo") = acbd18db4cc2f85cedef654fccc4a4d8; last 8 bytes 0xedef654fccc4a4d8.
+    const tail = 0xedef654fccc4a4d8n;
+    for (const m of [1, 2, 3, 7, 10, 1000, 65536, 4294967311]) {
+      expect(hashmod('foo', m)).toBe((tail % BigInt(m)).toString());
+    }
+  });
+});
+
+describe('relabel config validation', () => {
+  const bad: [RelabelConfig, string][] = [
+    [{ action: '' }, 'relabel action cannot be empty'],
+    [{ action: 'frobnicate' }, 'unknown relabel action "frobnicate"'],
+    [{ action: 'replace' }, `relabel configuration for replace action requires 'target_label' value`],
+    [{ action: 'lowercase' }, `requires 'target_label' value`],
+    [{ action: 'hashmod', target_label: 'x' }, 'relabel configuration for hashmod requires non-zero modulus'],
+    [{ action: 'uppercase', target_label: 'x', replacement: 'y' }, `'replacement' can not be set for uppercase action`],
+    [
+      { action: 'keepequal', source_labels: ['a'], target_label: 'b', regex: 'x' },
+      "keepequal action requires only 'source_labels' and `target_label`, and no other fields",
+    ],
+    [
+      { action: 'labeldrop', regex: 'a', source_labels: ['x'] },
+      "labeldrop action requires only 'regex', and no other fields",
+    ],
+    [
+      { action: 'labelkeep', regex: 'a', target_label: 'x' },
+      "labelkeep action requires only 'regex', and no other fields",
+    ],
+    [{ source_labels: ['a'], regex: '(?=a)', target_label: 'b' }, 'error parsing regexp'],
+    [{ source_labels: ['a'], regex: 'a(b', target_label: 'b' }, 'error parsing regexp'],
+  ];
+  for (const [cfg, msg] of bad) {
+    it(`rejects ${JSON.stringify(cfg)}`, () => {
+      expect(() => compileRelabelConfig(cfg)).toThrow(RelabelConfigError);
+      expect(() => compileRelabelConfig(cfg)).toThrow(msg);
+    });
+  }
+
+  it('legacy name validation rejects templates that are not label names', () => {
+    expect(() =>
+      compileRelabelConfig({ source_labels: ['a'], regex: '(.*)', target_label: '-${3}' }, 'legacy'),
+    ).toThrow(`"-\${3}" is invalid 'target_label' for replace action`);
+    expect(() =>
+      compileRelabelConfig({ source_labels: ['a'], regex: '(.*)', target_label: '0${3}' }, 'legacy'),
+    ).toThrow(`is invalid 'target_label'`);
+    expect(() => compileRelabelConfig({ action: 'lowercase', target_label: '${3}' }, 'legacy')).toThrow(
+      `"\${3}" is invalid 'target_label' for lowercase action`,
+    );
+    expect(compileRelabelConfig({ source_labels: ['a'], target_label: 'foo${bar}foo' }, 'legacy').targetLabel).toBe(
+      'foo${bar}foo',
+    );
+  });
+
+  it('applies Prometheus defaults', () => {
+    const c = compileRelabelConfig({ target_label: 'x' });
+    expect(c).toMatchObject({ action: 'replace', separator: ';', regexSource: '(.*)', replacement: '$1', modulus: 0 });
+  });
+
+  it('names the rule index in the error', () => {
+    try {
+      compileRelabelConfigs([{ target_label: 'a' }, { action: 'nope' }]);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as RelabelConfigError).index).toBe(1);
+    }
+  });
+});
