@@ -1,0 +1,260 @@
+/**
+ * State and accessors shared by the two text parsers. A parser records byte offsets of the
+ * current entry (metric name, label names and values, text) into reusable typed arrays; strings
+ * and Labels are built only when an accessor asks for them.
+ */
+import { Buffer } from 'node:buffer';
+import { compareStrings, Labels, METRIC_NAME } from '../model/labels.js';
+import { formatFloatG } from '../model/value.js';
+import { asBuffer, decode, LF, latin1, parseFloatBytes, numError, quoteBytes, unescapeLabel, utf8 } from './bytes.js';
+import type { EntryType, Exemplar, MetricKind, Parser } from './interface.js';
+import { ParseError } from './interface.js';
+
+/** Per-label record in `lo`: nameStart, nameEnd, valueStart, valueEnd, flags. */
+export const REC = 5;
+/** flag: the name or value contains a backslash escape. */
+export const F_NAME_ESC = 1;
+export const F_VAL_ESC = 2;
+/** flag: the name or value has bytes ≥ 0x80 (decode as UTF-8). */
+export const F_NAME_HI = 4;
+export const F_VAL_HI = 8;
+
+export abstract class ParserBase implements Parser {
+  protected readonly b: Buffer;
+  protected readonly end: number;
+  protected pos = 0;
+
+  // Current entry.
+  protected entryStart = 0;
+  protected seriesStart = 0;
+  protected seriesEnd = 0;
+  protected nameStart = 0;
+  protected nameEnd = 0;
+  /** flags of the metric name (F_NAME_ESC | F_NAME_HI). */
+  protected nameFlags = 0;
+  protected lo = new Int32Array(REC * 16);
+  protected nLabels = 0;
+  protected val = 0;
+  protected hasTs = false;
+  protected ts = 0;
+  protected textStart = 0;
+  protected textEnd = 0;
+  protected mtype: MetricKind = 'unknown';
+  protected unitText = '';
+
+  /** Metric family of the last TYPE line and its type (for `type()` on series). */
+  protected metaName = '';
+  protected metaType: MetricKind = 'unknown';
+
+  // Lazy line numbers.
+  private lineCachePos = 0;
+  private lineCacheLine = 1;
+
+  constructor(input: Uint8Array) {
+    this.b = asBuffer(input);
+    this.end = this.b.length;
+  }
+
+  abstract next(): EntryType | null;
+  abstract help(): string;
+
+  // --- accessors -------------------------------------------------------------------------
+
+  metricName(): string {
+    const s = decode(this.b, this.nameStart, this.nameEnd, (this.nameFlags & F_NAME_HI) === 0);
+    return this.nameFlags & F_NAME_ESC ? unescapeLabel(s) : s;
+  }
+
+  seriesKey(): string {
+    return latin1(this.b, this.seriesStart, this.seriesEnd);
+  }
+
+  value(): number {
+    return this.val;
+  }
+
+  timestamp(): number | undefined {
+    return this.hasTs ? this.ts : undefined;
+  }
+
+  exemplar(): Exemplar | null {
+    return null;
+  }
+
+  createdTimestamp(): number | undefined {
+    return undefined;
+  }
+
+  type(): MetricKind {
+    return this.mtype;
+  }
+
+  unit(): string {
+    return this.unitText;
+  }
+
+  comment(): string {
+    return utf8(this.b, this.textStart, this.textEnd);
+  }
+
+  line(): number {
+    return this.lineAt(this.entryStart);
+  }
+
+  labels(): Labels {
+    return this.buildLabels(this.lo, this.nLabels, this.metricName(), this.mtype);
+  }
+
+  /** The type in force for a series named `name` (the last TYPE when it names its family). */
+  protected seriesType(name: string): MetricKind {
+    return this.metaName !== '' && isSeriesPartOfFamily(name, this.metaName, this.metaType) ? this.metaType : 'unknown';
+  }
+
+  protected buildLabels(lo: Int32Array, n: number, metricName: string | null, normType: MetricKind): Labels {
+    const names: string[] = new Array(n + (metricName === null ? 0 : 1));
+    const values: string[] = new Array(names.length);
+    let k = 0;
+    if (metricName !== null) {
+      names[0] = METRIC_NAME;
+      values[0] = metricName;
+      k = 1;
+    }
+    const b = this.b;
+    for (let i = 0; i < n; i++) {
+      const r = i * REC;
+      const f = lo[r + 4]!;
+      let name = decode(b, lo[r]!, lo[r + 1]!, (f & F_NAME_HI) === 0);
+      if (f & F_NAME_ESC) name = unescapeLabel(name);
+      let value = decode(b, lo[r + 2]!, lo[r + 3]!, (f & F_VAL_HI) === 0);
+      if (f & F_VAL_ESC) value = unescapeLabel(value);
+      if ((normType === 'histogram' && name === 'le') || (normType === 'summary' && name === 'quantile')) {
+        value = normalizeFloat(value);
+      }
+      names[k] = name;
+      values[k] = value;
+      k++;
+    }
+    // Insertion sort of indexes by name (label sets are small).
+    const idx: number[] = new Array(k);
+    for (let i = 0; i < k; i++) {
+      const nm = names[i]!;
+      let j = i - 1;
+      while (j >= 0 && compareStrings(names[idx[j]!]!, nm) > 0) {
+        idx[j + 1] = idx[j]!;
+        j--;
+      }
+      idx[j + 1] = i;
+    }
+    const flat: string[] = [];
+    for (let i = 0; i < k; i++) {
+      const nm = names[idx[i]!]!;
+      if (i > 0 && nm === names[idx[i - 1]!]) {
+        throw this.errorAt(this.seriesStart, `label name "${nm}" is not unique: invalid sample`);
+      }
+      const v = values[idx[i]!]!;
+      if (v !== '') flat.push(nm, v);
+    }
+    return Labels.fromSortedFlat(flat);
+  }
+
+  // --- errors and positions ---------------------------------------------------------------
+
+  /** 1-based line of byte offset `off`. */
+  lineAt(off: number): number {
+    let p = this.lineCachePos;
+    let line = this.lineCacheLine;
+    if (off < p) {
+      p = 0;
+      line = 1;
+    }
+    const b = this.b;
+    for (; p < off && p < this.end; p++) if (b[p] === LF) line++;
+    this.lineCachePos = p;
+    this.lineCacheLine = line;
+    return line;
+  }
+
+  protected columnAt(off: number): number {
+    let s = Math.min(off, this.end);
+    while (s > 0 && this.b[s - 1] !== LF) s--;
+    return off - s + 1;
+  }
+
+  protected errorAt(off: number, message: string, expected?: string): ParseError {
+    return new ParseError(message, this.lineAt(off), this.columnAt(off), expected);
+  }
+
+  /**
+   * Prometheus' parseError: `<exp>, got "<token>" ("<TOKEN>") while parsing: "<line so far>"`.
+   * `tokStart` is where the offending token starts, `tokEnd` where the parser stopped.
+   */
+  protected expected(exp: string, tokStart: number, tokEnd: number, tokName: string): ParseError {
+    const e = Math.min(this.end, tokEnd + 1);
+    const got = quoteBytes(this.b, tokStart, e);
+    const ctx = quoteBytes(this.b, this.entryStart, e);
+    return this.errorAt(
+      tokStart,
+      `${exp}, got ${got} (${JSON.stringify(tokName)}) while parsing: ${ctx}`,
+      exp.replace(/^expected /, ''),
+    );
+  }
+
+  /** Parses the value bytes [s, e) or throws Prometheus' error. */
+  protected parseValue(s: number, e: number): number {
+    const v = parseFloatBytes(this.b, s, e);
+    if (numError !== '') {
+      throw this.errorAt(
+        s,
+        `strconv.ParseFloat: parsing ${quoteBytes(this.b, s, e)}: ${numError} while parsing: ${quoteBytes(this.b, this.entryStart, e)}`,
+        'value',
+      );
+    }
+    return v;
+  }
+
+  protected growLabels(): void {
+    const n = new Int32Array(this.lo.length * 2);
+    n.set(this.lo);
+    this.lo = n;
+  }
+}
+
+/** Whether `name` belongs to the family `family` of type `t` (suffixes per type, as Prometheus). */
+export function isSeriesPartOfFamily(name: string, family: string, t: MetricKind): boolean {
+  if (name === family) return true;
+  if (!name.startsWith(family)) return false;
+  const suffix = name.slice(family.length);
+  switch (t) {
+    case 'counter':
+      return suffix === '_total' || suffix === '_created';
+    case 'summary':
+      return suffix === '_sum' || suffix === '_count' || suffix === '_created';
+    case 'histogram':
+    case 'gaugehistogram':
+      return (
+        suffix === '_bucket' ||
+        suffix === '_sum' ||
+        suffix === '_count' ||
+        suffix === '_created' ||
+        suffix === '_gsum' ||
+        suffix === '_gcount'
+      );
+    case 'info':
+      return suffix === '_info';
+    default:
+      return false;
+  }
+}
+
+/** Prometheus' normalisation of `le`/`quantile` values: canonical float text, `.0` for integers. */
+export function normalizeFloat(v: string): string {
+  const bytes = Buffer.from(v, 'utf8');
+  if (bytes.length !== v.length) return v;
+  const f = parseFloatBytes(bytes, 0, bytes.length);
+  if (numError !== '') return v;
+  if (Number.isNaN(f)) return 'NaN';
+  if (f === Infinity) return '+Inf';
+  if (f === -Infinity) return '-Inf';
+  const s = formatFloatG(f);
+  return s.includes('.') || s.includes('e') ? s : s + '.0';
+}
