@@ -1,0 +1,6 @@
+export * from './interface.js';
+export { PromParser } from './promparse.js';
+export { OpenMetricsParser, type OpenMetricsParserOptions } from './openmetricsparse.js';
+export * from './negotiate.js';
+export * from './body.js';
+export * from './writer.js';
