@@ -1,0 +1,106 @@
+/**
+ * JSON encoding of query results exactly as Prometheus writes them (web/api/v1/json_codec.go):
+ * sample timestamps as seconds with the millisecond fraction written out (`1.500`), values as
+ * strings (`"NaN"`, `"+Inf"`), strings escaped like Go's encoder (HTML characters as \u003c…).
+ * Built as strings directly: no intermediate objects per sample.
+ */
+import type { Labels } from '../model/labels.js';
+import { formatValue } from '../model/value.js';
+
+/** A query result as the API encodes it (the app adapts the engine's result to this shape). */
+export type ResultValue =
+  | { type: 'scalar'; t: number; v: number }
+  | { type: 'string'; t: number; v: string }
+  | { type: 'vector'; samples: readonly { labels: Labels; t: number; v: number }[] }
+  | {
+      type: 'matrix';
+      series: readonly { labels: Labels; t: ArrayLike<number>; v: ArrayLike<number> }[];
+    };
+
+const HTML = /[<>&\u2028\u2029]/g;
+const HTML_ESC: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+/** A JSON string literal as Go's encoder (HTML-safe) writes it. */
+export function jsonString(s: string): string {
+  const j = JSON.stringify(s);
+  return HTML.test(j) ? j.replace(HTML, (c) => HTML_ESC[c]!) : j;
+}
+
+/** Seconds with the ms fraction as Prometheus' marshalTimestamp writes it: 1.500, 1.050, 2. */
+export function timestampJson(ms: number): string {
+  let sign = '';
+  let t = ms;
+  if (t < 0) {
+    sign = '-';
+    t = -t;
+  }
+  const sec = Math.floor(t / 1000);
+  const frac = t - sec * 1000;
+  if (frac === 0) return `${sign}${sec}`;
+  return `${sign}${sec}.${frac < 100 ? (frac < 10 ? '00' : '0') : ''}${frac}`;
+}
+
+/** `{"name":"value",…}` for a label set. */
+export function labelsJson(l: Labels): string {
+  let out = '{';
+  let first = true;
+  l.forEach((n, v) => {
+    out += `${first ? '' : ','}${jsonString(n)}:${jsonString(v)}`;
+    first = false;
+  });
+  return out + '}';
+}
+
+function pointJson(t: number, v: number): string {
+  return `[${timestampJson(t)},"${formatValue(v)}"]`;
+}
+
+/** The `data` member of a query or query_range response. */
+export function resultJson(r: ResultValue): string {
+  switch (r.type) {
+    case 'scalar':
+      // Scalars go through Go's float encoding of t/1000 (no padded fraction).
+      return `{"resultType":"scalar","result":[${JSON.stringify(r.t / 1000)},"${formatValue(r.v)}"]}`;
+    case 'string':
+      return `{"resultType":"string","result":[${JSON.stringify(r.t / 1000)},${jsonString(r.v)}]}`;
+    case 'vector': {
+      const parts: string[] = new Array(r.samples.length);
+      for (let i = 0; i < r.samples.length; i++) {
+        const s = r.samples[i]!;
+        parts[i] = `{"metric":${labelsJson(s.labels)},"value":${pointJson(s.t, s.v)}}`;
+      }
+      return `{"resultType":"vector","result":[${parts.join(',')}]}`;
+    }
+    case 'matrix': {
+      const parts: string[] = new Array(r.series.length);
+      for (let i = 0; i < r.series.length; i++) {
+        const s = r.series[i]!;
+        const pts: string[] = new Array(s.t.length);
+        for (let j = 0; j < s.t.length; j++) pts[j] = pointJson(s.t[j]!, s.v[j]!);
+        parts[i] = `{"metric":${labelsJson(s.labels)},"values":[${pts.join(',')}]}`;
+      }
+      return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
+    }
+  }
+}
+
+/** The whole success envelope around an already-encoded `data` member. */
+export function successJson(dataJson: string, warnings: readonly string[] = [], infos: readonly string[] = []): string {
+  let out = `{"status":"success","data":${dataJson}`;
+  if (warnings.length) out += `,"warnings":[${warnings.map(jsonString).join(',')}]`;
+  if (infos.length) out += `,"infos":[${infos.map(jsonString).join(',')}]`;
+  return out + '}';
+}
+
+/** Prometheus' error envelope. */
+export function errorJson(errorType: string, error: string, data?: unknown): string {
+  let out = `{"status":"error","errorType":${jsonString(errorType)},"error":${jsonString(error)}`;
+  if (data !== undefined) out += `,"data":${JSON.stringify(data)}`;
+  return out + '}';
+}
