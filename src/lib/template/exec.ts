@@ -188,7 +188,8 @@ const BUILTINS: FuncMap = {
     return v;
   },
   slice: (item, ...idx) => {
-    if (typeof item !== 'string' && !Array.isArray(item)) throw new CallError(`can't slice item of type ${goTypeOf(item)}`);
+    if (typeof item !== 'string' && !Array.isArray(item))
+      throw new CallError(`can't slice item of type ${goTypeOf(item)}`);
     if (idx.length > 3) throw new CallError(`too many slice indexes: ${idx.length}`);
     const len = typeof item === 'string' ? Buffer.byteLength(item) : item.length;
     const ix = idx.map(toIndex);
@@ -268,7 +269,9 @@ export class Template {
   executeTemplate(name: string, data: unknown): string {
     const tree = this.trees.get(name);
     if (!tree) {
-      throw new TemplateError(`template: no template ${JSON.stringify(name)} associated with template ${JSON.stringify(this.name)}`);
+      throw new TemplateError(
+        `template: no template ${JSON.stringify(name)} associated with template ${JSON.stringify(this.name)}`,
+      );
     }
     const st = new ExecState(this, name);
     st.vars.push({ name: '$', value: data });
@@ -283,7 +286,9 @@ export class Template {
     const col = nl < 0 ? pos : pos - (nl + 1);
     let c = ctx;
     if (c.length > 20) c = c.slice(0, 20) + '...';
-    return new TemplateError(`template: ${this.name}:${line}:${col}: executing ${JSON.stringify(st.treeName)} at <${c}>: ${msg}`);
+    return new TemplateError(
+      `template: ${this.name}:${line}:${col}: executing ${JSON.stringify(st.treeName)} at <${c}>: ${msg}`,
+    );
   }
 
   private walkList(st: ExecState, dot: unknown, list: Node[]): void {
@@ -314,7 +319,8 @@ export class Template {
         return;
       case 'template': {
         const tree = this.trees.get(n.name);
-        if (!tree) throw this.errorAt(st, n.pos, `template "${n.name}"`, `template ${JSON.stringify(n.name)} not defined`);
+        if (!tree)
+          throw this.errorAt(st, n.pos, `template "${n.name}"`, `template ${JSON.stringify(n.name)} not defined`);
         const v = n.pipe ? this.evalPipeline(st, dot, n.pipe) : null;
         if (++st.depth > 10000) throw this.errorAt(st, n.pos, `template`, 'exceeded maximum template depth (10000)');
         const inner = new ExecState(this, n.name);
@@ -415,7 +421,7 @@ export class Template {
     const first = args[0]!;
     switch (first.type) {
       case 'ident':
-        return this.evalFunction(st, dot, first, args.slice(1), final);
+        return this.evalFunction(st, dot, first, args.slice(1), final, args.map(argString).join(' '));
       case 'field':
         return this.evalFieldChain(st, dot, dot, first, first.chain, args.slice(1), final);
       case 'var': {
@@ -476,13 +482,21 @@ export class Template {
     }
   }
 
-  private evalFunction(st: ExecState, dot: unknown, id: Extract<Arg, { type: 'ident' }>, args: Arg[], final: unknown): unknown {
+  private evalFunction(
+    st: ExecState,
+    dot: unknown,
+    id: Extract<Arg, { type: 'ident' }>,
+    args: Arg[],
+    final: unknown,
+    ctx: string = id.name,
+  ): unknown {
     const fn = this.funcs[id.name];
     if (!fn) throw this.errorAt(st, id.pos, id.name, `"${id.name}" is not a defined function`);
     if (LAZY.has(id.name)) {
       const thunks: (() => unknown)[] = args.map((a) => () => this.evalArg(st, dot, a));
       if (final !== NO_FINAL) thunks.push(() => final);
-      if (thunks.length === 0) throw this.errorAt(st, id.pos, id.name, `wrong number of args for ${id.name}: want at least 1 got 0`);
+      if (thunks.length === 0)
+        throw this.errorAt(st, id.pos, id.name, `wrong number of args for ${id.name}: want at least 1 got 0`);
       let v: unknown;
       for (const t of thunks) {
         v = t();
@@ -498,7 +512,7 @@ export class Template {
       // Non-Error throwables (control signals of callers) pass through untouched.
       if (e instanceof TemplateError || !(e instanceof Error)) throw e;
       const msg = e instanceof Error ? e.message : String(e);
-      throw this.errorAt(st, id.pos, id.name, `error calling ${id.name}: ${msg}`);
+      throw this.errorAt(st, id.pos, ctx, `error calling ${id.name}: ${msg}`);
     }
   }
 
@@ -523,7 +537,11 @@ export class Template {
 
   private evalField(st: ExecState, node: Arg, field: string, receiver: unknown, args: unknown[]): unknown {
     const ctx = argString(node);
-    if (receiver == null) throw this.errorAt(st, node.pos, ctx, `nil pointer evaluating interface {}.${field}`);
+    if (receiver == null) {
+      if (this.missingKey === 'error')
+        throw this.errorAt(st, node.pos, ctx, `nil data; no entry for key ${JSON.stringify(field)}`);
+      return undefined;
+    }
     if (isGoMap(receiver)) {
       if (args.length) throw this.errorAt(st, node.pos, ctx, `${field} is not a method but has arguments`);
       const r = mapGet(receiver, field);

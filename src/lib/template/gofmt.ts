@@ -61,7 +61,8 @@ function roundDigits(dec: Digits, nd: number): Digits {
   const c = d.charCodeAt(nd) - 48;
   if (c > 5) up = true;
   else if (c < 5) up = false;
-  else if (nd + 1 < d.length) up = true; // more non-zero digits follow (no trailing zeros kept)
+  else if (nd + 1 < d.length)
+    up = true; // more non-zero digits follow (no trailing zeros kept)
   else up = nd > 0 && (d.charCodeAt(nd - 1) - 48) % 2 === 1; // exactly half: to even
   if (!up) {
     let s = d.slice(0, nd);
@@ -211,7 +212,12 @@ export function formatV(v: unknown, top = true): string {
     );
   }
   if (v instanceof GoStruct) {
-    const body = '{' + Object.values(v).map((x) => formatV(x, false)).join(' ') + '}';
+    const body =
+      '{' +
+      Object.values(v)
+        .map((x) => formatV(x, false))
+        .join(' ') +
+      '}';
     return top && v.pointer ? '&' + body : body;
   }
   return String(v);
@@ -372,7 +378,8 @@ function fmtFloat(x: number, verb: string, spec: Spec): string {
   const sign = neg ? '-' : spec.plus ? '+' : spec.space ? ' ' : '';
   if (s === 'NaN' || s === 'Inf') {
     if (s === 'NaN') return pad((spec.plus ? '+' : spec.space ? ' ' : '') + s, { ...spec, zero: false }, false);
-    return pad(sign + s, { ...spec, zero: false }, false);
+    // Go always signs infinities.
+    return pad((neg ? '-' : spec.space && !spec.plus ? ' ' : '+') + s, { ...spec, zero: false }, false);
   }
   return pad(sign + s, spec, true);
 }

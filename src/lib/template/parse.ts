@@ -41,7 +41,19 @@ interface Token {
   line: number;
 }
 
-const KEYWORDS = new Set(['block', 'break', 'continue', 'define', 'else', 'end', 'if', 'range', 'nil', 'template', 'with']);
+const KEYWORDS = new Set([
+  'block',
+  'break',
+  'continue',
+  'define',
+  'else',
+  'end',
+  'if',
+  'range',
+  'nil',
+  'template',
+  'with',
+]);
 
 function isSpace(c: string | undefined): boolean {
   return c === ' ' || c === '\t' || c === '\r' || c === '\n';
@@ -210,12 +222,15 @@ function lex(name: string, input: string): Token[] {
         }
       }
       if (/[0-9+\-.]/.test(c)) {
-        const m = /^[+-]?(0[xX][0-9a-fA-F_]+(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]+)?|0[bB][01_]+|0[oO][0-7_]+|[0-9_]*\.?[0-9_]*([eE][+-]?[0-9_]+)?)i?/.exec(
-          input.slice(pos),
-        );
+        const m =
+          /^[+-]?(0[xX][0-9a-fA-F_]+(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]+)?|0[bB][01_]+|0[oO][0-7_]+|[0-9_]*\.?[0-9_]*([eE][+-]?[0-9_]+)?)i?/.exec(
+            input.slice(pos),
+          );
         const s = m ? m[0] : '';
         if (!s || s === '+' || s === '-' || isAlnum(input[pos + s.length])) {
-          err(`bad number syntax: "${input.slice(pos, pos + Math.max(s.length, 1) + (isAlnum(input[pos + s.length]) ? 1 : 0))}"`);
+          err(
+            `bad number syntax: "${input.slice(pos, pos + Math.max(s.length, 1) + (isAlnum(input[pos + s.length]) ? 1 : 0))}"`,
+          );
         }
         toks.push({ type: 'number', val: s, pos: start, line });
         pos += s.length;
@@ -461,7 +476,8 @@ class Parser {
 
   private parseDefine(): void {
     const nameTok = this.nextNonSpace();
-    if (nameTok.type !== 'string' && nameTok.type !== 'rawstring') this.err('unexpected ' + describe(nameTok) + ' in define clause', nameTok);
+    if (nameTok.type !== 'string' && nameTok.type !== 'rawstring')
+      this.err('unexpected ' + describe(nameTok) + ' in define clause', nameTok);
     const name = nameTok.type === 'string' ? goUnquote(nameTok.val) : nameTok.val.slice(1, -1);
     const r = this.nextNonSpace();
     if (r.type !== 'right') this.err(`unexpected ${describe(r)} in define clause`, r);
@@ -545,7 +561,8 @@ class Parser {
     const varsLen = this.vars.length;
     const pipe = this.pipeline(kind, 'right');
     if (kind === 'range') this.inRange++;
-    let [list, end] = this.itemList(kind);
+    const [list, end0] = this.itemList(kind);
+    let end = end0;
     if (kind === 'range') this.inRange--;
     let elseList: Node[] | null = null;
     if (end.val === 'else if' || end.val === 'else with') {
@@ -562,7 +579,6 @@ class Parser {
     }
     if (end.val !== 'end') this.err(`unexpected {{${end.val}}}`, end);
     this.vars.length = varsLen;
-    void list;
     return { type: kind, pipe, list, elseList, pos: k.pos, line: k.line };
   }
 
@@ -620,13 +636,19 @@ class Parser {
         if (pipe.cmds.length === 0) this.err(`missing value for ${context}`, t);
         for (let i = 1; i < pipe.cmds.length; i++) {
           const a0 = pipe.cmds[i]!.args[0]!;
-          if (a0.type !== 'ident' && a0.type !== 'field' && !(a0.type === 'var' && a0.chain.length > 0) && a0.type !== 'pipe') {
+          if (
+            a0.type !== 'ident' &&
+            a0.type !== 'field' &&
+            !(a0.type === 'var' && a0.chain.length > 0) &&
+            a0.type !== 'pipe'
+          ) {
             this.err(`non executable command in pipeline stage ${i + 1}`, t);
           }
         }
         return pipe;
       }
-      if (t.type === 'right' || t.type === 'rparen' || t.type === 'eof') this.err(`unexpected ${describe(t)} in ${context}`, t);
+      if (t.type === 'right' || t.type === 'rparen' || t.type === 'eof')
+        this.err(`unexpected ${describe(t)} in ${context}`, t);
       pipe.cmds.push(this.command(endType));
     }
   }
@@ -646,7 +668,13 @@ class Parser {
       if (!operand) this.err(`unexpected ${describe(this.peek())} in operand`, this.peek());
       cmd.args.push(operand);
       const after = this.peek();
-      if (after.type !== 'space' && after.type !== endType && after.type !== 'pipe' && after.type !== 'right' && after.type !== 'rparen') {
+      if (
+        after.type !== 'space' &&
+        after.type !== endType &&
+        after.type !== 'pipe' &&
+        after.type !== 'right' &&
+        after.type !== 'rparen'
+      ) {
         this.err(`unexpected ${describe(after)} in operand`, after);
       }
     }

@@ -13,7 +13,8 @@ import { RE2JS } from 're2js';
 import type { Labels } from '../model/labels.js';
 import { expandTemplate } from '../model/regex.js';
 import { parseDuration as parsePromDuration } from '../model/duration.js';
-import { formatFloatAbs, sprintf } from './gofmt.js';
+import { formatFloatG } from '../model/value.js';
+import { sprintf } from './gofmt.js';
 import type { FuncMap } from './exec.js';
 import { htmlEscape, queryEscape, Template, TemplateError } from './exec.js';
 import { GoDuration, GoStruct, GoTime } from './value.js';
@@ -150,8 +151,8 @@ class NaNOrInf extends Error {}
 export function floatToTime(v: number): GoTime {
   if (Number.isNaN(v) || !Number.isFinite(v)) throw new NaNOrInf('value is NaN or Inf');
   const ns = v * 1e9;
-  if (ns > 9223372036854775807 || ns < -9223372036854775808) {
-    throw new Error(`${formatFloatAbs(v, 'g', -1)} cannot be represented as a nanoseconds timestamp since it overflows int64`);
+  if (ns > 2 ** 63 || ns < -(2 ** 63)) {
+    throw new Error(`${formatFloatG(v)} cannot be represented as a nanoseconds timestamp since it overflows int64`);
   }
   const ms = BigInt(Math.trunc(ns)) / 1_000_000n;
   return new GoTime(ms * 1_000_000n);
@@ -182,7 +183,7 @@ export function title(s: string): string {
 function splitHostPort(hp: string): [string, string] | null {
   if (hp.startsWith('[')) {
     const end = hp.indexOf(']');
-    if (end < 0 || hp[end + 1] !== ':') return null;
+    if (end < 0 || hp[end + 1] !== ':' || hp.slice(end + 2).includes(':')) return null;
     return [hp.slice(1, end), hp.slice(end + 2)];
   }
   const i = hp.lastIndexOf(':');
