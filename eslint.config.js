@@ -136,4 +136,12 @@ export default tseslint.config(
     },
   },
   ...layerRules,
+  {
+    // The web page's plain browser script.
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', location: 'readonly', history: 'readonly', fetch: 'readonly', URLSearchParams: 'readonly', performance: 'readonly', uPlot: 'readonly' },
+    },
+  },
 );
