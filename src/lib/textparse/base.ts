@@ -43,7 +43,40 @@ export abstract class ParserBase implements Parser {
   protected unitText = '';
 
   /** Metric family of the last TYPE line and its type (for `type()` on series). */
-  protected metaName = '';
+  private metaNS = 0;
+  private metaNE = 0;
+  private metaNF = 0;
+  private metaNameCache: string | null = '';
+
+  /** The family name of the last metadata line, decoded on first use. */
+  protected get metaName(): string {
+    if (this.metaNameCache === null) {
+      const s = decode(this.b, this.metaNS, this.metaNE, (this.metaNF & F_NAME_HI) === 0);
+      this.metaNameCache = this.metaNF & F_NAME_ESC ? unescapeLabel(s) : s;
+    }
+    return this.metaNameCache;
+  }
+
+  protected set metaName(v: string) {
+    this.metaNameCache = v;
+  }
+
+  /** Records the current metric name (nameStart…) as the metadata family name. */
+  protected setMetaNameFromCurrent(): void {
+    this.metaNS = this.nameStart;
+    this.metaNE = this.nameEnd;
+    this.metaNF = this.nameFlags;
+    this.metaNameCache = null;
+  }
+
+  /** Whether the metadata family name equals bytes [s, e) (no escapes there). */
+  protected metaNameEquals(s: number, e: number): boolean {
+    if (this.metaNameCache !== null || this.metaNF !== 0) return this.metaName === latin1(this.b, s, e);
+    if (e - s !== this.metaNE - this.metaNS) return false;
+    const b = this.b;
+    for (let i = 0, o = this.metaNS; i < e - s; i++) if (b[s + i] !== b[o + i]) return false;
+    return true;
+  }
   protected metaType: MetricKind = 'unknown';
 
   // Lazy line numbers.
@@ -67,6 +100,18 @@ export abstract class ParserBase implements Parser {
 
   seriesKey(): string {
     return latin1(this.b, this.seriesStart, this.seriesEnd);
+  }
+
+  seriesBytes(): Uint8Array {
+    return this.b;
+  }
+
+  seriesOffset(): number {
+    return this.seriesStart;
+  }
+
+  seriesLength(): number {
+    return this.seriesEnd - this.seriesStart;
   }
 
   value(): number {

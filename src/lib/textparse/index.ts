@@ -4,3 +4,4 @@ export { OpenMetricsParser, type OpenMetricsParserOptions } from './openmetricsp
 export * from './negotiate.js';
 export * from './body.js';
 export * from './writer.js';
+export { SeriesCache, hashBytes } from './series-cache.js';

@@ -12,6 +12,7 @@
  *   let entry = cache.get(key);
  *   if (entry === undefined) entry = addToCache(key, p.labels()); // labels parsed only here
  *   append(entry.ref, p.timestamp() ?? now, p.value());
+ *   // Faster still: SeriesCache (series-cache.ts) looks the raw bytes up without making a string.
  * }
  * ```
  *
@@ -60,6 +61,14 @@ export interface Parser {
    * cache key. Two spellings of the same label set (order, spaces, quoting) give different keys.
    */
   seriesKey(): string;
+
+  /**
+   * 'series': the input buffer and the byte range of the series text (what seriesKey() returns as a
+   * string). For allocation-free caches such as {@link SeriesCache}; do not modify the buffer.
+   */
+  seriesBytes(): Uint8Array;
+  seriesOffset(): number;
+  seriesLength(): number;
 
   /**
    * 'series': the full label set including `__name__`, parsed now (lazily) and sorted. `le` of

@@ -19,7 +19,6 @@ import {
   L_START,
   LBRACE,
   LF,
-  latin1,
   M_CHAR,
   M_START,
   numError,
@@ -69,7 +68,6 @@ export class OpenMetricsParser extends ParserBase {
   exStart = 0;
   exEnd = 0;
 
-  private helpText = '';
   private ctCache: Map<string, number> | null = null;
   private ctCacheFamily = '';
 
@@ -84,7 +82,7 @@ export class OpenMetricsParser extends ParserBase {
   }
 
   help(): string {
-    return this.helpText;
+    return unescapeLabel(utf8(this.b, this.textStart, this.textEnd));
   }
 
   /** The family name of the last metadata line (TYPE/HELP/UNIT). */
@@ -162,7 +160,7 @@ export class OpenMetricsParser extends ParserBase {
     const t = this.metaType;
     return (
       (t === 'counter' || t === 'histogram' || t === 'summary' || t === 'gaugehistogram') &&
-      latin1(b, this.nameStart, e - 8) === this.metaName
+      this.metaNameEquals(this.nameStart, e - 8)
     );
   }
 
@@ -485,8 +483,7 @@ export class OpenMetricsParser extends ParserBase {
     this.textEnd = e;
     this.pos = e + 1;
     this.entryStart = lineStart;
-    const name = this.metricName();
-    this.metaName = name;
+    this.setMetaNameFromCurrent();
     if (kind === 'type') {
       const t = OM_TYPES[utf8(b, this.textStart, this.textEnd)];
       if (t === undefined)
@@ -506,10 +503,8 @@ export class OpenMetricsParser extends ParserBase {
         'help text',
       );
     }
-    if (kind === 'help') {
-      this.helpText = unescapeLabel(utf8(b, this.textStart, this.textEnd));
-      return 'help';
-    }
+    if (kind === 'help') return 'help';
+    const name = this.metaName;
     const u = utf8(b, this.textStart, this.textEnd);
     if (u !== '' && (!name.endsWith(u) || name.length < u.length + 1 || name[name.length - u.length - 1] !== '_')) {
       throw this.errorAt(

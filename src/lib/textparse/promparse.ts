@@ -32,13 +32,30 @@ import {
 import { F_NAME_ESC, F_NAME_HI, F_VAL_ESC, F_VAL_HI, ParserBase, REC } from './base.js';
 import type { EntryType, MetricKind, ParserOptions } from './interface.js';
 
-const TEXT_TYPES: Record<string, MetricKind> = {
-  counter: 'counter',
-  gauge: 'gauge',
-  histogram: 'histogram',
-  summary: 'summary',
-  untyped: 'unknown',
-};
+/** Whether bytes [s, e) spell `w`. */
+function bytesEq(b: Uint8Array, s: number, e: number, w: string): boolean {
+  if (e - s !== w.length) return false;
+  for (let i = 0; i < w.length; i++) if (b[s + i] !== w.charCodeAt(i)) return false;
+  return true;
+}
+
+/** The TYPE keyword at [s, e), or null. */
+function textType(b: Uint8Array, s: number, e: number): MetricKind | null {
+  switch (b[s]) {
+    case 0x63:
+      return bytesEq(b, s, e, 'counter') ? 'counter' : null;
+    case 0x67:
+      return bytesEq(b, s, e, 'gauge') ? 'gauge' : null;
+    case 0x68:
+      return bytesEq(b, s, e, 'histogram') ? 'histogram' : null;
+    case 0x73:
+      return bytesEq(b, s, e, 'summary') ? 'summary' : null;
+    case 0x75:
+      return bytesEq(b, s, e, 'untyped') ? 'unknown' : null;
+    default:
+      return null;
+  }
+}
 
 export class PromParser extends ParserBase {
   private entry: EntryType | null = null;
@@ -327,15 +344,15 @@ export class PromParser extends ParserBase {
     this.pos = e + 1;
     this.entryStart = lineStart;
     if (kind === 'type') {
-      const t = TEXT_TYPES[utf8(b, this.textStart, this.textEnd)];
-      if (t === undefined)
+      const t = textType(b, this.textStart, this.textEnd);
+      if (t === null)
         throw this.errorAt(
           this.textStart,
           `invalid metric type ${quoteBytes(b, this.textStart, this.textEnd)}`,
           'metric type',
         );
       this.mtype = t;
-      this.metaName = this.metricName();
+      this.setMetaNameFromCurrent();
       this.metaType = t;
       return 'type';
     }
