@@ -64,6 +64,8 @@ export function goQuote(s: string): string {
         break;
       default:
         if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
+        // Lone surrogates U+DC80..U+DCFF stand for invalid UTF-8 bytes (PromQL "\xff" escapes).
+        else if (c >= 0xdc80 && c <= 0xdcff) out += '\\x' + (c - 0xdc00).toString(16);
         else if (c === 0xfffd && ch !== '\ufffd') out += '\\ufffd';
         else out += ch;
     }

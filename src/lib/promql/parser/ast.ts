@@ -167,15 +167,15 @@ export interface Call {
 export type DurationOp = '+' | '-' | '*' | '/' | '%' | '^';
 
 /**
- * A duration expression (Prometheus 3.5 experimental duration arithmetic): a binary operation, a
- * unary minus/plus (lhs null), or a parenthesised operand (`wrapped`). Operands are number
+ * A duration expression (Prometheus 3.5 experimental duration arithmetic): a binary operation or a
+ * unary minus (lhs null); `wrapped` when written in parentheses (a parenthesised single literal
+ * stays a NumberLiteral). Operands are number
  * literals (durations or plain numbers, in seconds) or nested duration expressions. Only appears
  * in the `rangeExpr`/`stepExpr`/`offsetExpr` fields.
  */
 export interface DurationExpr {
   readonly type: 'DurationExpr';
-  /** null for a wrapped single literal, e.g. `offset (5m)`. */
-  readonly op: DurationOp | null;
+  readonly op: DurationOp;
   readonly lhs: DurationOperand | null;
   readonly rhs: DurationOperand;
   readonly wrapped: boolean;
