@@ -32,6 +32,8 @@ type TokType =
   | 'comma'
   | 'keyword'
   | 'comment'
+  | 'punct'
+  | 'error'
   | 'eof';
 
 interface Token {
@@ -64,6 +66,17 @@ function isAlnum(c: string | undefined): boolean {
 
 function lex(name: string, input: string): Token[] {
   const toks: Token[] = [];
+  try {
+    lexInto(name, input, toks);
+  } catch (e) {
+    // Like Go's lexer, an error is an item the parser meets after the items before it.
+    if (!(e instanceof TemplateError)) throw e;
+    toks.push({ type: 'error', val: e.message, pos: input.length, line: 0 });
+  }
+  return toks;
+}
+
+function lexInto(name: string, input: string, toks: Token[]): void {
   let pos = 0;
   let line = 1;
   const err = (msg: string, atLine = line): never => {
@@ -245,11 +258,16 @@ function lex(name: string, input: string): Token[] {
         toks.push({ type, val: word, pos: start, line });
         continue;
       }
-      err(`unexpected "${c}" in command`);
+      if (c >= ' ' && c <= '~') {
+        // Go's lexer emits other printable ASCII as a char item; the parser rejects it in context.
+        toks.push({ type: 'punct', val: c, pos, line });
+        pos++;
+        continue;
+      }
+      err(`unrecognized character in action: U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
     }
   }
   toks.push({ type: 'eof', val: '', pos: input.length, line });
-  return toks;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -435,14 +453,18 @@ class Parser {
   }
 
   private peek(): Token {
-    return this.toks[this.i]!;
+    const t = this.toks[this.i]!;
+    if (t.type === 'error') throw new TemplateError(t.val);
+    return t;
   }
   private next(): Token {
-    return this.toks[this.i++]!;
+    const t = this.peek();
+    this.i++;
+    return t;
   }
   private peekNonSpace(): Token {
     while (this.toks[this.i]!.type === 'space') this.i++;
-    return this.toks[this.i]!;
+    return this.peek();
   }
   private nextNonSpace(): Token {
     this.peekNonSpace();
