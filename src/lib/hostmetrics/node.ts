@@ -72,29 +72,34 @@ export function createNodeCollector(options: Partial<NodeOptions> = {}, deps: No
       );
       const errors: CollectorError[] = [];
       const meta = new Families();
-      const outputs = await Promise.all(
-        names.map(async (name) => {
-          const out = new Families();
-          const ctx: CollectContext = {
-            opts,
-            proc: (...p) => join(opts.procfs, ...p),
-            sys: (...p) => join(opts.sysfs, ...p),
-            root: (...p) => join(opts.rootfs, ...p),
-            now,
-            out,
-          };
-          const t0 = process.hrtime.bigint();
-          let ok = 1;
-          try {
-            await all[name].collect(ctx);
-          } catch (err) {
-            ok = 0;
-            errors.push({ collector: name, error: err instanceof Error ? err.message : String(err) });
-          }
-          const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-          return { name, out: ok ? out.list() : [], secs, ok };
-        }),
-      );
+      // One after another: each duration is then that collector's own time (the reads are
+      // synchronous and take microseconds; only filesystem's statfs calls run in parallel).
+      const outputs: { name: CollectorName; out: MetricFamily[]; secs: number; ok: number }[] = [];
+      for (const name of names) {
+        outputs.push(
+          await (async () => {
+            const out = new Families();
+            const ctx: CollectContext = {
+              opts,
+              proc: (...p) => join(opts.procfs, ...p),
+              sys: (...p) => join(opts.sysfs, ...p),
+              root: (...p) => join(opts.rootfs, ...p),
+              now,
+              out,
+            };
+            const t0 = process.hrtime.bigint();
+            let ok = 1;
+            try {
+              await all[name].collect(ctx);
+            } catch (err) {
+              ok = 0;
+              errors.push({ collector: name, error: err instanceof Error ? err.message : String(err) });
+            }
+            const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+            return { name, out: ok ? out.list() : [], secs, ok };
+          })(),
+        );
+      }
       const byName = new Map<string, MetricFamily>();
       for (const o of outputs) {
         meta.add(

@@ -66,7 +66,7 @@ function readBlock(
 
 /** The local time zone's abbreviation and offset (seconds east of UTC) at `t`. */
 export function localZone(t: number, rootfs = '/'): { abbr: string; offset: number } {
-  const offset = -new Date(t).getTimezoneOffset() * 60;
+  const offset = -new Date(t).getTimezoneOffset() * 60 || 0;
   const tz = process.env.TZ;
   const candidates: string[] = [];
   if (tz !== undefined && tz !== '') {
