@@ -5,3 +5,4 @@ export * from './negotiate.js';
 export * from './body.js';
 export * from './writer.js';
 export { SeriesCache, hashBytes } from './series-cache.js';
+export { validateOpenMetrics } from './omvalidate.js';

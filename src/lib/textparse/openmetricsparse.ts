@@ -81,6 +81,11 @@ export class OpenMetricsParser extends ParserBase {
     return this.entry === 'series' ? this.seriesType(this.metricName()) : this.mtype;
   }
 
+  /** Strict mode keeps `le`/`quantile` exactly as written (validation looks at the raw text). */
+  override labels(): Labels {
+    return this.buildLabels(this.lo, this.nLabels, this.metricName(), this.strict ? 'unknown' : this.mtype);
+  }
+
   help(): string {
     return unescapeLabel(utf8(this.b, this.textStart, this.textEnd));
   }
@@ -233,15 +238,10 @@ export class OpenMetricsParser extends ParserBase {
   private labelPairs(p: number, exemplar: boolean): number {
     const b = this.b;
     const end = this.end;
-    let first = true;
     for (;;) {
       if (p >= end) this.eofError(p);
       const c = b[p]!;
-      if (c === RBRACE) {
-        if (!first && this.strict) throw this.expected('expected label name', p, p, 'BCLOSE');
-        return p + 1;
-      }
-      first = false;
+      if (c === RBRACE) return p + 1;
       let ns: number;
       let ne: number;
       let flags = 0;
