@@ -1,0 +1,138 @@
+/** Fetching and shaping panel data through an injected API client. Pure helpers + async fetchers. */
+import type { QueryData } from '../../api/types.js';
+import type { Panel, Threshold, Variable } from './model.js';
+
+/** The part of the API client the dashboard uses (PrometheusClient satisfies it). */
+export interface DashboardClient {
+  query(expr: string, time?: number, opts?: { signal?: AbortSignal }): Promise<{ data: QueryData; warnings: string[] }>;
+  queryRange(
+    expr: string,
+    start: number,
+    end: number,
+    step: number,
+    opts?: { signal?: AbortSignal },
+  ): Promise<{ data: QueryData; warnings: string[] }>;
+  labelValues(name: string, match?: readonly string[]): Promise<{ data: string[] }>;
+}
+
+export interface SeriesData {
+  name: string;
+  t: number[];
+  v: number[];
+}
+
+export interface PanelData {
+  series: SeriesData[];
+  error?: string;
+  /** ms since epoch of the last successful update. */
+  updated?: number;
+}
+
+export interface TimeWindow {
+  /** ms */
+  start: number;
+  end: number;
+  step: number;
+}
+
+/** Replaces `{{label}}` in a legend template; without a template, the series' label set. */
+export function legendFor(template: string | undefined, metric: Record<string, string>): string {
+  if (template) return template.replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_, n: string) => metric[n] ?? '');
+  const name = metric.__name__ ?? '';
+  const rest = Object.keys(metric)
+    .filter((k) => k !== '__name__')
+    .sort()
+    .map((k) => `${k}="${metric[k]}"`);
+  return rest.length ? `${name}{${rest.join(', ')}}` : name || '{}';
+}
+
+function seconds(ms: number): string {
+  return `${Math.max(1, Math.round(ms / 1000))}s`;
+}
+
+/**
+ * Substitutes dashboard variables and Grafana's built-ins: `$var`, `${var}`, `${var:regex}`,
+ * `[[var]]`, `$__interval`, `$__rate_interval` (max(4 × step, interval + step) with a 15s scrape
+ * interval assumed), `$__range`, `$__range_s`.
+ */
+export function interpolate(expr: string, vars: Readonly<Record<string, string>>, w: TimeWindow): string {
+  const builtins: Record<string, string> = {
+    __interval: seconds(w.step),
+    __rate_interval: seconds(Math.max(4 * 15_000, w.step + 15_000)),
+    __range: seconds(w.end - w.start),
+    __range_s: String(Math.round((w.end - w.start) / 1000)),
+  };
+  const value = (name: string): string | undefined => builtins[name] ?? vars[name];
+  return expr.replace(
+    /\$\{([a-zA-Z_][a-zA-Z0-9_]*)(?::[a-z]+)?\}|\[\[([a-zA-Z_][a-zA-Z0-9_]*)\]\]|\$([a-zA-Z_][a-zA-Z0-9_]*)/g,
+    (m, a?: string, b?: string, c?: string) => value((a ?? b ?? c)!) ?? m,
+  );
+}
+
+/** The color of `v` under Grafana-style thresholds (the last step whose value ≤ v). */
+export function thresholdColor(v: number, thresholds: readonly Threshold[] | undefined): string | undefined {
+  if (!thresholds?.length || Number.isNaN(v)) return undefined;
+  let c: string | undefined;
+  for (const t of [...thresholds].sort((a, b) => a.value - b.value)) if (v >= t.value) c = t.color;
+  return c ?? thresholds[0]!.color;
+}
+
+function toSeries(data: QueryData, legend: string | undefined): SeriesData[] {
+  switch (data.resultType) {
+    case 'matrix':
+      return data.result.map((s) => ({
+        name: legendFor(legend, s.metric),
+        t: s.values.map((p) => p[0] * 1000),
+        v: s.values.map((p) => Number(p[1])),
+      }));
+    case 'vector':
+      return data.result.map((s) => ({
+        name: legendFor(legend, s.metric),
+        t: [s.value[0] * 1000],
+        v: [Number(s.value[1])],
+      }));
+    case 'scalar':
+      return [{ name: legend ?? 'scalar', t: [data.result[0] * 1000], v: [Number(data.result[1])] }];
+    case 'string':
+      return [];
+  }
+}
+
+/** Runs a panel's queries for the window; a failure becomes the panel's error, not an exception. */
+export async function fetchPanel(
+  client: DashboardClient,
+  panel: Panel,
+  vars: Readonly<Record<string, string>>,
+  w: TimeWindow,
+  signal?: AbortSignal,
+): Promise<PanelData> {
+  try {
+    const parts = await Promise.all(
+      panel.queries.map(async (q) => {
+        const expr = interpolate(q.expr, vars, w);
+        const instant = q.instant || panel.type === 'table' || panel.type === 'gauge' || panel.type === 'bar';
+        const res = instant
+          ? await client.query(expr, w.end / 1000, { signal })
+          : await client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal });
+        return toSeries(res.data, q.legend);
+      }),
+    );
+    return { series: parts.flat(), updated: Date.now() };
+  } catch (e) {
+    return { series: [], error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Values of a `label_values(...)` variable. */
+export async function fetchVariableValues(client: DashboardClient, v: Variable): Promise<string[]> {
+  const m = /^\s*label_values\(\s*(?:(.*),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$/.exec(v.query);
+  if (!m) throw new Error(`variable ${v.name}: unsupported query ${v.query}`);
+  const res = await client.labelValues(m[2]!, m[1] ? [m[1].trim()] : []);
+  return res.data;
+}
+
+/** The step for a window of `rangeMs` drawn over `width` cells (2 braille dots per cell). */
+export function stepFor(rangeMs: number, width: number): number {
+  const points = Math.max(10, Math.min(11_000, width * 2));
+  return Math.max(1000, Math.ceil(rangeMs / points / 1000) * 1000);
+}

@@ -1,0 +1,252 @@
+/** The dashboard screen: a presentational view and the live app that owns state, data and keys. */
+import type { ChalkInstance } from 'chalk';
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { formatDuration } from '../../model/duration.js';
+import { fetchPanel, fetchVariableValues, stepFor, type DashboardClient, type PanelData } from './data.js';
+import type { Dashboard, Panel } from './model.js';
+import { PanelView } from './panels.js';
+import { HELP, keyAction, layout, reduce, type ReduceContext, type ViewState } from './state.js';
+
+export interface ViewProps {
+  readonly dashboard: Dashboard;
+  readonly panels: readonly Panel[];
+  readonly data: ReadonlyMap<number, PanelData>;
+  readonly state: ViewState;
+  readonly cols: number;
+  readonly lines: number;
+  readonly color: ChalkInstance;
+  /** The window shown (ms). */
+  readonly start: number;
+  readonly end: number;
+  readonly variables: ReduceContext['variables'];
+  readonly lastUpdate?: number;
+}
+
+function clock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+/** Everything on screen, from props only (used live and by --once). */
+export function DashboardView(p: ViewProps): React.JSX.Element {
+  const { state: s, color: c } = p;
+  const rows = layout(p.dashboard.rows, p.cols, p.lines);
+  const vars = p.variables
+    .map((v, i) => {
+      const val = s.varValues[v.name] ?? '';
+      const txt = `${v.name}=${val === '.*' ? 'All' : val}`;
+      return i === s.varIndex && p.variables.length > 1 ? c.underline(txt) : txt;
+    })
+    .join('  ');
+  const live =
+    s.endOffsetMs === 0
+      ? s.paused
+        ? c.yellow('paused')
+        : c.green('live')
+      : c.yellow(`-${formatDuration(s.endOffsetMs)}`);
+  const header = `${c.bold(p.dashboard.title)}  ${c.dim('range')} ${formatDuration(s.rangeMs)}  ${live}${p.lastUpdate ? c.dim(`  updated ${clock(p.lastUpdate)}`) : ''}${vars ? '  ' + vars : ''}`;
+  const footer = c.dim(
+    '? help  q quit  +/- zoom  ←/→ pan  tab focus  enter expand  space pause  r refresh' +
+      (p.variables.length ? '  v variable' : ''),
+  );
+  let body: React.JSX.Element;
+  if (s.help) {
+    body = (
+      <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1} width={Math.min(p.cols, 72)}>
+        <Text bold>Keys</Text>
+        {HELP.map(([k, d]) => (
+          <Text key={k}>
+            {c.cyan(k.padEnd(16))} {d}
+          </Text>
+        ))}
+      </Box>
+    );
+  } else if (s.expanded && p.panels[s.focus]) {
+    body = (
+      <PanelView
+        panel={p.panels[s.focus]!}
+        data={p.data.get(s.focus)}
+        width={p.cols}
+        height={Math.max(5, p.lines - 2)}
+        focused
+        color={c}
+        xMin={p.start}
+        xMax={p.end}
+      />
+    );
+  } else {
+    body = (
+      <Box flexDirection="column">
+        {rows.map((r, ri) => (
+          <Box key={ri} flexDirection="row" height={r.height}>
+            {r.panels.map(({ index, width }) => (
+              <PanelView
+                key={index}
+                panel={p.panels[index]!}
+                data={p.data.get(index)}
+                width={width}
+                height={r.height}
+                focused={index === s.focus}
+                color={c}
+                xMin={p.start}
+                xMax={p.end}
+              />
+            ))}
+          </Box>
+        ))}
+      </Box>
+    );
+  }
+  return (
+    <Box flexDirection="column" width={p.cols}>
+      <Text wrap="truncate">{header}</Text>
+      {body}
+      <Text wrap="truncate">{footer}</Text>
+    </Box>
+  );
+}
+
+export interface AppProps {
+  readonly dashboard: Dashboard;
+  readonly client: DashboardClient;
+  readonly refreshMs: number;
+  readonly rangeMs: number;
+  readonly initialVars: Readonly<Record<string, string>>;
+  readonly color: ChalkInstance;
+  readonly now?: () => number;
+}
+
+/** Flattened panels in screen order (the focus index space). */
+export function flatPanels(d: Dashboard): Panel[] {
+  return d.rows.flatMap((r) => r.panels);
+}
+
+/** The live dashboard: refreshes on a timer, reacts to keys and terminal resizes. */
+export function DashboardApp(p: AppProps): React.JSX.Element {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const now = p.now ?? Date.now;
+  const panels = useMemo(() => flatPanels(p.dashboard), [p.dashboard]);
+  const [size, setSize] = useState({ cols: stdout.columns || 100, lines: stdout.rows || 30 });
+  const [variables, setVariables] = useState<ReduceContext['variables']>([]);
+  const [data, setData] = useState<ReadonlyMap<number, PanelData>>(new Map());
+  const [lastUpdate, setLastUpdate] = useState<number | undefined>();
+  const [state, setState] = useState<ViewState>({
+    rangeMs: p.rangeMs,
+    endOffsetMs: 0,
+    paused: false,
+    focus: 0,
+    expanded: false,
+    help: false,
+    varIndex: 0,
+    varValues: { ...p.initialVars },
+    refreshSeq: 0,
+    quit: false,
+  });
+  const ctx = useRef<ReduceContext>({ panelCount: panels.length, variables });
+  ctx.current = { panelCount: panels.length, variables };
+
+  useEffect(() => {
+    const onResize = () => setSize({ cols: stdout.columns || 100, lines: stdout.rows || 30 });
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [stdout]);
+
+  // Variables: fetch their values; choose defaults (the given value, the default, "All", the first).
+  useEffect(() => {
+    let alive = true;
+    void (async () => {
+      const out: ReduceContext['variables'] = [];
+      const chosen: Record<string, string> = {};
+      for (const v of p.dashboard.variables ?? []) {
+        let values: string[] = [];
+        try {
+          values = await fetchVariableValues(p.client, v);
+        } catch {
+          values = [];
+        }
+        const choices = v.includeAll ? ['.*', ...values] : values;
+        out.push({ name: v.name, choices });
+        chosen[v.name] = p.initialVars[v.name] ?? v.default ?? choices[0] ?? '.*';
+      }
+      if (!alive) return;
+      setVariables(out);
+      setState((s) => ({ ...s, varValues: { ...chosen, ...s.varValues }, refreshSeq: s.refreshSeq + 1 }));
+    })();
+    return () => {
+      alive = false;
+    };
+  }, [p.dashboard, p.client, p.initialVars]);
+
+  const end = now() - state.endOffsetMs;
+  const windowRef = useRef({ start: end - state.rangeMs, end });
+
+  // Refresh loop.
+  useEffect(() => {
+    const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async () => {
+      const e = now() - state.endOffsetMs;
+      const w = { start: e - state.rangeMs, end: e, step: stepFor(state.rangeMs, size.cols) };
+      const results = await Promise.all(
+        panels.map((panel) => fetchPanel(p.client, panel, state.varValues, w, ac.signal)),
+      );
+      if (ac.signal.aborted) return;
+      windowRef.current = { start: w.start, end: w.end };
+      setData((prev) => {
+        const next = new Map<number, PanelData>();
+        // Keep the last good data on screen when a refresh fails; show the error with it.
+        results.forEach((r, i) =>
+          next.set(i, r.error && prev.get(i)?.series.length ? { ...prev.get(i)!, error: r.error } : r),
+        );
+        return next;
+      });
+      setLastUpdate(now());
+      if (!state.paused && state.endOffsetMs === 0) timer = setTimeout(() => void tick(), p.refreshMs);
+    };
+    void tick();
+    return () => {
+      ac.abort();
+      if (timer) clearTimeout(timer);
+    };
+  }, [
+    state.refreshSeq,
+    state.paused,
+    state.rangeMs,
+    state.endOffsetMs,
+    state.varValues,
+    size.cols,
+    panels,
+    p.client,
+    p.refreshMs,
+  ]);
+
+  const onKey = useCallback(
+    (input: string, key: Parameters<typeof keyAction>[1]) => {
+      const a = keyAction(input, key);
+      if (!a) return;
+      setState((s) => reduce(s, a, ctx.current));
+    },
+    [setState],
+  );
+  useInput(onKey);
+  useEffect(() => {
+    if (state.quit) exit();
+  }, [state.quit, exit]);
+
+  return (
+    <DashboardView
+      dashboard={p.dashboard}
+      panels={panels}
+      data={data}
+      state={state}
+      cols={size.cols}
+      lines={size.lines}
+      color={p.color}
+      start={windowRef.current.start}
+      end={windowRef.current.end}
+      variables={variables}
+      lastUpdate={lastUpdate}
+    />
+  );
+}
