@@ -1,0 +1,214 @@
+/**
+ * Persisted blocks: a directory named by a ULID holding meta.json, index, chunks/ and tombstones
+ * (Prometheus' block layout). Blocks are immutable; they are read with positional reads.
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import type { Labels} from '../../model/labels.js';
+import { compareStrings } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import { CorruptionError } from '../errors.js';
+import { IndexReader } from '../index/reader.js';
+import { IndexWriter, type ChunkMeta } from '../index/writer.js';
+import { postingsForMatchers } from '../index/postings.js';
+import type { ChunkData, ChunkSeries } from '../querier.js';
+import { fsyncDir } from '../wal/wal.js';
+import { ChunkReader, ChunkWriter } from './chunks.js';
+import { newUlid, readMeta, writeMeta, type BlockDesc, type BlockMeta } from './meta.js';
+import { encodeTombstones, readTombstones, type Tombstones } from './tombstones.js';
+
+export class Block {
+  readonly meta: BlockMeta;
+  readonly index: IndexReader;
+  readonly chunkReader: ChunkReader;
+  readonly tombstones: Tombstones;
+
+  private constructor(readonly dir: string) {
+    this.meta = readMeta(dir);
+    this.index = new IndexReader(join(dir, 'index'));
+    try {
+      this.chunkReader = new ChunkReader(join(dir, 'chunks'));
+      this.tombstones = readTombstones(join(dir, 'tombstones'));
+    } catch (e) {
+      this.index.close();
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CorruptionError(join(dir, 'chunks'), 0, 'missing chunks directory');
+      throw e;
+    }
+  }
+
+  /** Opens a block directory. Throws CorruptionError when a file is missing or damaged. */
+  static open(dir: string): Block {
+    try {
+      return new Block(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new CorruptionError((e as NodeJS.ErrnoException).path ?? dir, 0, 'missing file');
+      }
+      throw e;
+    }
+  }
+
+  get ulid(): string {
+    return this.meta.ulid;
+  }
+  get minTime(): number {
+    return this.meta.minTime;
+  }
+  /** Exclusive. */
+  get maxTime(): number {
+    return this.meta.maxTime;
+  }
+
+  /** Bytes on disk (index + chunks + tombstones + meta). */
+  size(): number {
+    let n = this.chunkReader.size();
+    for (const f of ['index', 'tombstones', 'meta.json']) {
+      try {
+        n += fs.statSync(join(this.dir, f)).size;
+      } catch {
+        /* missing */
+      }
+    }
+    return n;
+  }
+
+  overlaps(mint: number, maxt: number): boolean {
+    return this.meta.minTime <= maxt && this.meta.maxTime > mint;
+  }
+
+  /** Series matching matchers with chunks overlapping [mint, maxt], sorted by labels. */
+  select(mint: number, maxt: number, matchers: readonly Matcher[]): ChunkSeries[] {
+    const p = postingsForMatchers(this.index, matchers);
+    const out: ChunkSeries[] = [];
+    for (let i = 0; i < p.length; i++) {
+      const id = p[i]!;
+      const e = this.index.series(id);
+      const metas = e.chunks.filter((c) => c.maxt >= mint && c.mint <= maxt);
+      if (metas.length === 0) continue;
+      const cr = this.chunkReader;
+      const deleted = this.tombstones.get(id);
+      out.push({
+        labels: e.labels,
+        deleted,
+        chunks(): ChunkData[] {
+          const raw = cr.chunks(metas.map((m) => m.ref));
+          return raw.map((r, k) => ({
+            encoding: r.encoding,
+            data: r.data,
+            mint: metas[k]!.mint,
+            maxt: metas[k]!.maxt,
+          }));
+        },
+      });
+    }
+    return out;
+  }
+
+  labelValues(name: string, mint: number, maxt: number, matchers: readonly Matcher[]): string[] {
+    if (matchers.length === 0) return [...this.index.labelValues(name)];
+    const set = new Set<string>();
+    for (const s of this.select(mint, maxt, matchers)) {
+      const v = s.labels.get(name);
+      if (v) set.add(v);
+    }
+    return [...set].sort(compareStrings);
+  }
+
+  labelNames(mint: number, maxt: number, matchers: readonly Matcher[]): string[] {
+    if (matchers.length === 0) return this.index.labelNames();
+    const set = new Set<string>();
+    for (const s of this.select(mint, maxt, matchers)) s.labels.forEach((n) => set.add(n));
+    return [...set].sort(compareStrings);
+  }
+
+  close(): void {
+    this.index.close();
+    this.chunkReader.close();
+  }
+}
+
+export interface BlockSeries {
+  labels: Labels;
+  chunks: { encoding: number; data: Uint8Array; mint: number; maxt: number }[];
+  numSamples: number;
+}
+
+export interface WriteBlockOptions {
+  mint: number;
+  /** Exclusive. */
+  maxt: number;
+  level?: number;
+  sources?: string[];
+  parents?: BlockDesc[];
+  ulid?: string;
+  /** Called after each series (progress). */
+  onSeries?: (n: number) => void;
+}
+
+/**
+ * Writes a block into `parent/<ulid>` from series sorted by labels, through a temporary
+ * directory renamed into place once every file is fsynced. Returns the meta.
+ * `symbols` lists every string of every series' labels (any order, duplicates allowed).
+ */
+export async function writeBlock(
+  parent: string,
+  symbols: Iterable<string>,
+  series: Iterable<BlockSeries>,
+  opts: WriteBlockOptions,
+): Promise<BlockMeta> {
+  const ulid = opts.ulid ?? newUlid();
+  const tmp = join(parent, `${ulid}.tmp-for-creation`);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(tmp, { recursive: true });
+  const syms = [...new Set(symbols)].sort(compareStrings);
+  const cw = new ChunkWriter(join(tmp, 'chunks'));
+  const iw = new IndexWriter(join(tmp, 'index'), syms);
+  const stats = { numSamples: 0, numSeries: 0, numChunks: 0 };
+  try {
+    let n = 0;
+    for (const s of series) {
+      if (s.chunks.length === 0) continue;
+      const metas: ChunkMeta[] = s.chunks.map((c) => ({
+        mint: c.mint,
+        maxt: c.maxt,
+        ref: cw.write(c.encoding, c.data),
+      }));
+      iw.addSeries(s.labels, metas);
+      stats.numSeries++;
+      stats.numChunks += metas.length;
+      stats.numSamples += s.numSamples;
+      opts.onSeries?.(++n);
+      // Let the event loop breathe (scrapes, queries) during long writes.
+      if (n % 256 === 0) await new Promise<void>((r) => setImmediate(r));
+    }
+    cw.close();
+    iw.close();
+  } catch (e) {
+    cw.abort();
+    iw.abort();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const tf = join(tmp, 'tombstones');
+  fs.writeFileSync(tf, encodeTombstones(new Map()));
+  const meta: BlockMeta = {
+    ulid,
+    minTime: opts.mint,
+    maxTime: opts.maxt,
+    stats,
+    compaction: {
+      level: opts.level ?? 1,
+      sources: opts.sources ?? [ulid],
+      ...(opts.parents ? { parents: opts.parents } : {}),
+    },
+    version: 1,
+  };
+  writeMeta(tmp, meta);
+  fsyncDir(join(tmp, 'chunks'));
+  fsyncDir(tmp);
+  const final = join(parent, ulid);
+  fs.renameSync(tmp, final);
+  fsyncDir(parent);
+  return meta;
+}

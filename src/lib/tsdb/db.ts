@@ -1,0 +1,779 @@
+/**
+ * The TSDB: a data directory in Prometheus' layout —
+ *
+ *   DIR/lock                   pid of the process holding the directory
+ *   DIR/wal/00000000 …         write-ahead log segments (+ checkpoint.NNNNNNNN/)
+ *   DIR/<ULID>/                immutable blocks: meta.json, index, chunks/000001, tombstones
+ *
+ * Appends go to the head (in memory) after being logged in the WAL; when the head spans 1.5 block
+ * ranges its oldest range is written out as a block, the head is truncated and the WAL
+ * checkpointed. Blocks are compacted into larger ones and deleted by retention (time and size).
+ */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import type { Labels } from '../model/labels.js';
+import { compareStrings } from '../model/labels.js';
+import type { Matcher } from '../model/matcher.js';
+import { StorageError } from '../storage/errors.js';
+import type {
+  Appender,
+  LabelHints,
+  LabelResult,
+  Querier,
+  SelectHints,
+  SeriesRef,
+  SeriesSet,
+  Storage,
+} from '../storage/interface.js';
+import { Block, writeBlock, type BlockSeries } from './block/block.js';
+import { isUlid, type BlockMeta } from './block/meta.js';
+import { chunkNumSamples } from './chunkenc/xor.js';
+import { blockRanges, compactBlocks, deleteBlockDir, plan } from './compact/compactor.js';
+import { Encbuf } from './encoding.js';
+import { CorruptionError, LockedError, NotATsdbError, TsdbError, mapFsError } from './errors.js';
+import { Head, type MemSeries } from './head/head.js';
+import { listSeriesSet, mergeSeriesSets, type ChunkSeries } from './querier.js';
+import { createCheckpoint } from './wal/checkpoint.js';
+import { RecordType, decodeSamples, decodeSeries, encodeSamples, encodeSeries, recordType } from './wal/record.js';
+import {
+  SegmentCorruption,
+  WalWriter,
+  listCheckpoints,
+  listSegments,
+  readSegmentRecords,
+  segmentName,
+  truncateSegment,
+  type WalFileOps,
+} from './wal/wal.js';
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+export interface TsdbLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+}
+
+export interface TsdbOptions {
+  /** Block range of the head and of level-1 blocks (ms). Default 2h. */
+  blockRange?: number;
+  /** Largest block compaction produces (ms). Default min(31d, retention/10). */
+  maxBlockDuration?: number;
+  /** Delete blocks older than this (ms) relative to the newest data. Default 15d; 0 disables. */
+  retentionTime?: number;
+  /** Delete oldest blocks while blocks + WAL exceed this many bytes. 0 (default) disables. */
+  retentionSize?: number;
+  /** Disable the WAL (appends are not durable). Default false. */
+  noWal?: boolean;
+  walSegmentSize?: number;
+  /** 'segment' (default, like Prometheus) or 'always' (fsync after every commit). */
+  walFsync?: 'segment' | 'always';
+  /** Run head cuts and compaction automatically after commits. Default true. */
+  autoCompact?: boolean;
+  /** Open without the lock and without writing anything (CLI readers). */
+  readOnly?: boolean;
+  logger?: TsdbLogger;
+  /** For tests: inject WAL write failures. */
+  walFileOps?: WalFileOps;
+}
+
+export interface TsdbStats {
+  headSeries: number;
+  headChunks: number;
+  headMinTime: number;
+  headMaxTime: number;
+  headChunkBytes: number;
+  samplesAppended: number;
+  seriesCreated: number;
+  seriesRemoved: number;
+  outOfOrderRejected: number;
+  outOfBoundsRejected: number;
+  duplicateRejected: number;
+  commits: number;
+  commitFailures: number;
+  blocks: number;
+  blockBytes: number;
+  walBytesWritten: number;
+  walSegment: number;
+  compactions: number;
+  compactionFailures: number;
+  headTruncations: number;
+  checkpoints: number;
+  retentionDeletions: number;
+  corruptedBlocks: string[];
+  walReplaySeconds: number;
+  walRepairs: number;
+  minTime: number;
+  maxTime: number;
+}
+
+const noopLogger: TsdbLogger = { info: () => {}, warn: () => {} };
+
+const ALLOWED = [
+  /^wal$/,
+  /^wbl$/,
+  /^chunks_head$/,
+  /^lock$/,
+  /^queries\.active$/,
+  /^lost\+found$/,
+  /^\./,
+  /\.tmp(-for-(creation|deletion))?$/,
+];
+
+export class Tsdb implements Storage {
+  readonly head: Head;
+  private blocks: Block[] = [];
+  private wal: WalWriter | null = null;
+  private readonly opts: Required<Pick<TsdbOptions, 'blockRange' | 'retentionTime' | 'retentionSize' | 'autoCompact'>> &
+    TsdbOptions;
+  private readonly log: TsdbLogger;
+  private readonly ranges: number[];
+  private closed = false;
+  private compacting: Promise<void> | null = null;
+  private compactQueued = false;
+  private readonly pins = new Map<Block, number>();
+  private readonly pendingClose = new Set<Block>();
+  private lockHeld = false;
+  readonly corruptedBlocks: string[] = [];
+  private readonly counters = {
+    outOfOrderRejected: 0,
+    outOfBoundsRejected: 0,
+    duplicateRejected: 0,
+    commits: 0,
+    commitFailures: 0,
+    compactions: 0,
+    compactionFailures: 0,
+    headTruncations: 0,
+    checkpoints: 0,
+    retentionDeletions: 0,
+    walReplaySeconds: 0,
+    walRepairs: 0,
+  };
+  /** Reused record buffers. */
+  readonly encSeries = new Encbuf(1 << 12);
+  readonly encSamples = new Encbuf(1 << 16);
+
+  private constructor(
+    readonly dir: string,
+    opts: TsdbOptions,
+  ) {
+    const retentionTime = opts.retentionTime ?? 15 * DAY;
+    this.opts = {
+      ...opts,
+      blockRange: opts.blockRange ?? 2 * HOUR,
+      retentionTime,
+      retentionSize: opts.retentionSize ?? 0,
+      autoCompact: opts.autoCompact ?? true,
+    };
+    this.log = opts.logger ?? noopLogger;
+    const maxBlock = opts.maxBlockDuration ?? Math.min(31 * DAY, retentionTime > 0 ? retentionTime / 10 : 31 * DAY);
+    this.ranges = blockRanges(this.opts.blockRange, 10, 3).filter((r, i) => i === 0 || r <= maxBlock);
+    this.head = new Head(this.opts.blockRange);
+  }
+
+  /** Opens (creating when needed) a TSDB directory; replays the WAL. */
+  static async open(dir: string, opts: TsdbOptions = {}): Promise<Tsdb> {
+    const db = new Tsdb(dir, opts);
+    try {
+      db.prepareDir();
+      db.openBlocks();
+      const t0 = performance.now();
+      db.replayWal();
+      db.counters.walReplaySeconds = (performance.now() - t0) / 1000;
+      if (!opts.readOnly && !opts.noWal)
+        db.wal = WalWriter.open(join(dir, 'wal'), {
+          segmentSize: opts.walSegmentSize,
+          fsync: opts.walFsync,
+          fileOps: opts.walFileOps,
+        });
+    } catch (e) {
+      db.closeSync();
+      throw mapFsError(e, dir);
+    }
+    return db;
+  }
+
+  private prepareDir(): void {
+    const dir = this.dir;
+    let st: fs.Stats | null = null;
+    try {
+      st = fs.statSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (st && !st.isDirectory()) throw new NotATsdbError(dir, ['(not a directory)']);
+    if (!st) {
+      if (this.opts.readOnly) throw new TsdbError(`${dir}: no such directory`);
+      fs.mkdirSync(dir, { recursive: true });
+    }
+    const entries = fs.readdirSync(dir);
+    const unexpected = entries.filter((e) => !isUlid(e) && !ALLOWED.some((re) => re.test(e)));
+    if (unexpected.length) throw new NotATsdbError(dir, unexpected);
+    if (this.opts.readOnly) return;
+    this.acquireLock();
+    for (const e of entries) {
+      if (/\.tmp(-for-(creation|deletion))?$/.test(e)) fs.rmSync(join(dir, e), { recursive: true, force: true });
+    }
+  }
+
+  private acquireLock(): void {
+    const p = join(this.dir, 'lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(p, 'wx', 0o644);
+        fs.writeSync(fd, `${process.pid}\n`);
+        fs.closeSync(fd);
+        this.lockHeld = true;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      const pid = Number(fs.readFileSync(p, 'utf8').trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid))
+        throw new LockedError(this.dir, pid);
+      // Stale (dead pid, or Prometheus' empty flock file left behind): take it over.
+      fs.rmSync(p, { force: true });
+    }
+    throw new LockedError(this.dir, 0);
+  }
+
+  private openBlocks(): void {
+    const dirs = fs
+      .readdirSync(this.dir)
+      .filter(isUlid)
+      .filter((d) => {
+        try {
+          return fs.statSync(join(this.dir, d)).isDirectory();
+        } catch {
+          return false;
+        }
+      });
+    const blocks: Block[] = [];
+    for (const d of dirs) {
+      try {
+        blocks.push(Block.open(join(this.dir, d)));
+      } catch (e) {
+        if (e instanceof CorruptionError || (e as NodeJS.ErrnoException).code === 'ENOENT') {
+          this.corruptedBlocks.push(d);
+          this.log.warn(`skipping corrupted block ${d}: ${(e as Error).message}`);
+          continue;
+        }
+        for (const b of blocks) b.close();
+        throw e;
+      }
+    }
+    // Blocks that were compacted into another block but not yet deleted (crash mid-compaction).
+    const parents = new Set(blocks.flatMap((b) => (b.meta.compaction.parents ?? []).map((p) => p.ulid)));
+    this.blocks = [];
+    for (const b of blocks) {
+      if (parents.has(b.ulid)) {
+        b.close();
+        if (!this.opts.readOnly) deleteBlockDir(b.dir);
+      } else {
+        this.blocks.push(b);
+      }
+    }
+    this.blocks.sort((a, b) => a.minTime - b.minTime);
+    if (this.blocks.length) this.head.minValidTime = Math.max(...this.blocks.map((b) => b.maxTime));
+  }
+
+  private replayWal(): void {
+    const walDir = join(this.dir, 'wal');
+    if (!fs.existsSync(walDir)) return;
+    const byWalRef = new Map<number, MemSeries>();
+    const head = this.head;
+    const intern = (s: string): string => head.intern(s);
+    const apply = (rec: Uint8Array): void => {
+      switch (recordType(rec)) {
+        case RecordType.Series:
+          for (const s of decodeSeries(rec, intern)) {
+            let ms = head.getByLabels(s.labels);
+            if (!ms) {
+              const existing = head.series(s.ref);
+              ms = existing ? head.getOrCreate(s.labels).s : head.getOrCreate(s.labels, s.ref).s;
+            }
+            ms.logged = ms.ref === s.ref || ms.logged;
+            byWalRef.set(s.ref, ms);
+            if (ms.ref !== s.ref) head.aliases.set(s.ref, ms);
+          }
+          break;
+        case RecordType.Samples: {
+          const d = decodeSamples(rec);
+          for (let i = 0; i < d.length; i++) {
+            const ms = byWalRef.get(d.refs[i]!);
+            if (!ms || d.ts[i]! < head.minValidTime) continue;
+            head.appendSample(ms, d.ts[i]!, d.vs[i]!);
+          }
+          break;
+        }
+        default:
+        // Tombstones of the head, exemplars, metadata, mmap markers: not used by the head.
+      }
+    };
+    const cps = listCheckpoints(walDir);
+    let from = 0;
+    if (cps.length) {
+      const cp = cps[cps.length - 1]!;
+      const cpDir = join(walDir, cp.name);
+      for (const s of listSegments(cpDir))
+        for (const { rec } of readSegmentRecords(join(cpDir, segmentName(s)))) apply(rec);
+      from = cp.index + 1;
+    }
+    const segs = listSegments(walDir).filter((s) => s >= from);
+    for (let k = 0; k < segs.length; k++) {
+      const file = join(walDir, segmentName(segs[k]!));
+      try {
+        for (const { rec } of readSegmentRecords(file)) apply(rec);
+      } catch (e) {
+        if (!(e instanceof SegmentCorruption)) throw e;
+        if (this.opts.readOnly) {
+          this.log.warn(`WAL ${file}: ${e.message}; ignoring the rest of the WAL (read-only)`);
+          break;
+        }
+        this.log.warn(
+          `WAL corruption in ${file} (${e.message}); truncating it to ${e.lastGoodEnd} bytes and dropping later segments`,
+        );
+        truncateSegment(file, e.lastGoodEnd);
+        for (const later of segs.slice(k + 1)) fs.rmSync(join(walDir, segmentName(later)), { force: true });
+        this.counters.walRepairs++;
+        break;
+      }
+    }
+  }
+
+  // ---- Appendable -------------------------------------------------------------------------------
+
+  appender(): Appender {
+    if (this.closed) throw new StorageError('TSDB is closed');
+    if (this.opts.readOnly) throw new StorageError('TSDB opened read-only');
+    return new TsdbAppender(this);
+  }
+
+  /** @internal Called by TsdbAppender. */
+  logAndApply(series: MemSeries[], newSeries: MemSeries[], ts: Float64Array, vs: Float64Array, n: number): void {
+    if (this.closed) throw new StorageError('TSDB is closed');
+    if (this.wal) {
+      const recs: Uint8Array[] = [];
+      if (newSeries.length) recs.push(encodeSeries(newSeries, this.encSeries));
+      const CH = 100_000;
+      for (let off = 0; off < n; off += CH) {
+        const m = Math.min(CH, n - off);
+        const refs = new Float64Array(m);
+        for (let i = 0; i < m; i++) refs[i] = series[off + i]!.ref;
+        const enc = off === 0 && m === n ? this.encSamples : new Encbuf(m * 12 + 32);
+        recs.push(
+          encodeSamples({ refs, ts: ts.subarray(off, off + m), vs: vs.subarray(off, off + m), length: m }, enc),
+        );
+      }
+      try {
+        this.wal.log(recs);
+      } catch (e) {
+        this.counters.commitFailures++;
+        throw e;
+      }
+      for (const s of newSeries) s.logged = true;
+    }
+    const head = this.head;
+    for (let i = 0; i < n; i++) head.appendSample(series[i]!, ts[i]!, vs[i]!);
+    this.counters.commits++;
+    if (this.opts.autoCompact && this.headCompactable()) this.scheduleCompaction();
+  }
+
+  /** @internal */
+  countRejection(e: unknown): void {
+    const name = (e as Error).name;
+    if (name === 'OutOfOrderSampleError') this.counters.outOfOrderRejected++;
+    else if (name === 'OutOfBoundsError') this.counters.outOfBoundsRejected++;
+    else if (name === 'DuplicateSampleForTimestampError') this.counters.duplicateRejected++;
+  }
+
+  // ---- Queryable --------------------------------------------------------------------------------
+
+  async querier(mint: number, maxt: number): Promise<Querier> {
+    if (this.closed) throw new StorageError('TSDB is closed');
+    const blocks = this.blocks.filter((b) => b.overlaps(mint, maxt));
+    for (const b of blocks) this.pins.set(b, (this.pins.get(b) ?? 0) + 1);
+    const head = this.head;
+    let open = true;
+    const sources = (matchers: readonly Matcher[]): { lists: ChunkSeries[][]; warnings: string[] } => {
+      const lists: ChunkSeries[][] = [];
+      const warnings: string[] = [];
+      for (const b of blocks) {
+        try {
+          lists.push(b.select(mint, maxt, matchers));
+        } catch (e) {
+          warnings.push(`block ${b.ulid}: ${(e as Error).message}`);
+        }
+      }
+      lists.push(head.select(mint, maxt, matchers));
+      return { lists, warnings };
+    };
+    const q: Querier = {
+      select: async (
+        _sort: boolean,
+        _hints: SelectHints | undefined,
+        matchers: readonly Matcher[],
+      ): Promise<SeriesSet> => {
+        if (!open) return listSeriesSet([], [], new StorageError('querier closed'));
+        const { lists, warnings } = sources(matchers);
+        return mergeSeriesSets(lists, mint, maxt, warnings);
+      },
+      labelValues: async (
+        name: string,
+        hints: LabelHints | undefined,
+        matchers: readonly Matcher[],
+      ): Promise<LabelResult> => {
+        const set = new Set<string>();
+        const warnings: string[] = [];
+        for (const b of blocks) {
+          try {
+            for (const v of b.labelValues(name, mint, maxt, matchers)) set.add(v);
+          } catch (e) {
+            warnings.push(`block ${b.ulid}: ${(e as Error).message}`);
+          }
+        }
+        for (const v of head.labelValuesFor(name, mint, maxt, matchers)) set.add(v);
+        return { values: limit([...set].sort(compareStrings), hints?.limit), warnings };
+      },
+      labelNames: async (hints: LabelHints | undefined, matchers: readonly Matcher[]): Promise<LabelResult> => {
+        const set = new Set<string>();
+        const warnings: string[] = [];
+        for (const b of blocks) {
+          try {
+            for (const v of b.labelNames(mint, maxt, matchers)) set.add(v);
+          } catch (e) {
+            warnings.push(`block ${b.ulid}: ${(e as Error).message}`);
+          }
+        }
+        for (const v of head.labelNamesFor(mint, maxt, matchers)) set.add(v);
+        return { values: limit([...set].sort(compareStrings), hints?.limit), warnings };
+      },
+      close: async () => {
+        if (!open) return;
+        open = false;
+        for (const b of blocks) this.unpin(b);
+      },
+    };
+    return q;
+  }
+
+  private unpin(b: Block): void {
+    const n = (this.pins.get(b) ?? 1) - 1;
+    if (n > 0) this.pins.set(b, n);
+    else {
+      this.pins.delete(b);
+      if (this.pendingClose.has(b)) {
+        this.pendingClose.delete(b);
+        b.close();
+        deleteBlockDir(b.dir);
+      }
+    }
+  }
+
+  async startTime(): Promise<number> {
+    const bt = this.blocks.length ? this.blocks[0]!.minTime : Infinity;
+    return Math.min(bt, this.head.minTime);
+  }
+
+  /** Metas of the loaded blocks, oldest first. */
+  blockMetas(): BlockMeta[] {
+    return this.blocks.map((b) => b.meta);
+  }
+
+  /** @internal */
+  loadedBlocks(): readonly Block[] {
+    return this.blocks;
+  }
+
+  // ---- compaction -------------------------------------------------------------------------------
+
+  private headCompactable(): boolean {
+    const h = this.head;
+    return h.seriesCount > 0 && h.maxTime - h.minTime > (this.opts.blockRange / 2) * 3;
+  }
+
+  private scheduleCompaction(): void {
+    if (this.compacting) {
+      this.compactQueued = true;
+      return;
+    }
+    this.compacting = this.runCompaction()
+      .catch((e: unknown) => {
+        this.counters.compactionFailures++;
+        this.log.warn(`compaction failed: ${(e as Error).message}`);
+      })
+      .finally(() => {
+        this.compacting = null;
+        if (this.compactQueued && !this.closed) {
+          this.compactQueued = false;
+          this.scheduleCompaction();
+        }
+      });
+  }
+
+  /** Cuts the head into blocks where due, compacts blocks and applies retention. */
+  async compact(): Promise<void> {
+    while (this.compacting) await this.compacting;
+    this.compacting = this.runCompaction();
+    try {
+      await this.compacting;
+    } finally {
+      this.compacting = null;
+    }
+  }
+
+  private async runCompaction(): Promise<void> {
+    while (!this.closed && this.headCompactable()) {
+      const r = this.opts.blockRange;
+      const mint = Math.floor(this.head.minTime / r) * r;
+      await this.persistHead(mint, mint + r);
+    }
+    for (;;) {
+      if (this.closed) return;
+      const group = plan(
+        this.blocks.map((b) => b.meta),
+        this.ranges,
+      );
+      if (!group) break;
+      const ids = new Set(group.map((m) => m.ulid));
+      const inputs = this.blocks.filter((b) => ids.has(b.ulid));
+      const meta = await compactBlocks(this.dir, inputs);
+      const nb = Block.open(join(this.dir, meta.ulid));
+      this.blocks = [...this.blocks.filter((b) => !ids.has(b.ulid)), nb].sort((a, b) => a.minTime - b.minTime);
+      for (const b of inputs) this.retire(b);
+      this.counters.compactions++;
+      this.log.info(`compacted ${inputs.length} blocks into ${meta.ulid} [${meta.minTime}, ${meta.maxTime})`);
+    }
+    this.applyRetention();
+  }
+
+  /** Writes head data in [mint, maxt) as a block, truncates the head and checkpoints the WAL. */
+  async persistHead(mint: number, maxt: number): Promise<BlockMeta | null> {
+    const head = this.head;
+    const all = head.sortedSeries();
+    const symbols = new Set<string>();
+    const chosen: { s: MemSeries; chunks: BlockSeries['chunks'] }[] = [];
+    for (const s of all) {
+      const cs = head.chunksInRange(s, mint, maxt);
+      if (!cs.length) continue;
+      chosen.push({ s, chunks: cs.map((c) => ({ encoding: 1, data: c.data, mint: c.mint, maxt: c.maxt })) });
+      for (const x of s.labels.toFlat()) symbols.add(x);
+    }
+    let meta: BlockMeta | null = null;
+    if (chosen.length) {
+      meta = await writeBlock(
+        this.dir,
+        symbols,
+        chosen.map(({ s, chunks }) => ({
+          labels: s.labels,
+          chunks,
+          numSamples: chunks.reduce((a, c) => a + chunkNumSamples(c.data), 0),
+        })),
+        { mint, maxt },
+      );
+      this.blocks = [...this.blocks, Block.open(join(this.dir, meta.ulid))].sort((a, b) => a.minTime - b.minTime);
+      this.log.info(`wrote block ${meta.ulid} [${mint}, ${maxt}) with ${meta.stats.numSeries} series`);
+    }
+    head.truncate(maxt);
+    this.counters.headTruncations++;
+    if (this.wal) {
+      const cur = this.wal.nextSegment();
+      const segs = listSegments(join(this.dir, 'wal'));
+      const last = cur - 1;
+      if (segs.length && segs[0]! <= last) {
+        createCheckpoint(join(this.dir, 'wal'), last, (ref) => head.isLive(ref), maxt);
+        this.counters.checkpoints++;
+      }
+    }
+    return meta;
+  }
+
+  private retire(b: Block): void {
+    if (this.pins.has(b)) this.pendingClose.add(b);
+    else {
+      b.close();
+      deleteBlockDir(b.dir);
+    }
+  }
+
+  private applyRetention(): void {
+    if (!this.blocks.length) return;
+    const doomed = new Set<Block>();
+    if (this.opts.retentionTime > 0) {
+      const newest = Math.max(this.blocks[this.blocks.length - 1]!.maxTime, this.head.maxTime);
+      for (const b of this.blocks) if (newest - b.maxTime > this.opts.retentionTime) doomed.add(b);
+    }
+    if (this.opts.retentionSize > 0) {
+      let total = this.walSize();
+      for (const b of this.blocks) total += b.size();
+      for (const b of this.blocks) {
+        if (total <= this.opts.retentionSize) break;
+        if (doomed.has(b)) continue;
+        doomed.add(b);
+        total -= b.size();
+      }
+    }
+    if (!doomed.size) return;
+    this.blocks = this.blocks.filter((b) => !doomed.has(b));
+    for (const b of doomed) {
+      this.log.info(`retention: deleting block ${b.ulid} [${b.minTime}, ${b.maxTime})`);
+      this.retire(b);
+      this.counters.retentionDeletions++;
+    }
+  }
+
+  private walSize(): number {
+    const walDir = join(this.dir, 'wal');
+    let n = 0;
+    const walk = (d: string): void => {
+      let names: string[] = [];
+      try {
+        names = fs.readdirSync(d);
+      } catch {
+        return;
+      }
+      for (const x of names) {
+        const p = join(d, x);
+        const st = fs.statSync(p);
+        if (st.isDirectory()) walk(p);
+        else n += st.size;
+      }
+    };
+    walk(walDir);
+    return n;
+  }
+
+  // ---- stats & lifecycle ------------------------------------------------------------------------
+
+  stats(): TsdbStats {
+    const h = this.head.stats;
+    const headMin = h.minTime;
+    const bmin = this.blocks.length ? this.blocks[0]!.minTime : Infinity;
+    const bmax = this.blocks.length ? Math.max(...this.blocks.map((b) => b.maxTime - 1)) : -Infinity;
+    return {
+      headSeries: h.numSeries,
+      headChunks: h.chunksCreated - h.chunksRemoved,
+      headMinTime: headMin,
+      headMaxTime: h.maxTime,
+      headChunkBytes: this.head.chunkBytes(),
+      samplesAppended: h.samplesAppended,
+      seriesCreated: h.seriesCreated,
+      seriesRemoved: h.seriesRemoved,
+      ...this.counters,
+      blocks: this.blocks.length,
+      blockBytes: this.blocks.reduce((a, b) => a + b.size(), 0),
+      walBytesWritten: this.wal?.bytesWritten ?? 0,
+      walSegment: this.wal?.currentSegment ?? -1,
+      corruptedBlocks: [...this.corruptedBlocks],
+      minTime: Math.min(bmin, headMin),
+      maxTime: Math.max(bmax, h.maxTime),
+    };
+  }
+
+  /** Flushes and closes the WAL and blocks and releases the lock. Pending compaction is awaited. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.compacting) await this.compacting.catch(() => {});
+    this.closeSync();
+  }
+
+  private closeSync(): void {
+    this.closed = true;
+    try {
+      this.wal?.close();
+    } finally {
+      this.wal = null;
+      for (const b of this.blocks) b.close();
+      for (const b of this.pendingClose) b.close();
+      this.blocks = [];
+      if (this.lockHeld) {
+        fs.rmSync(join(this.dir, 'lock'), { force: true });
+        this.lockHeld = false;
+      }
+    }
+  }
+}
+
+function limit(v: string[], n: number | undefined): string[] {
+  return n && n > 0 && v.length > n ? v.slice(0, n) : v;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+class TsdbAppender implements Appender {
+  private readonly batch: number;
+  private series: MemSeries[] = [];
+  private ts = new Float64Array(64);
+  private vs = new Float64Array(64);
+  private n = 0;
+  private newSeries: MemSeries[] = [];
+  private done = false;
+
+  constructor(private readonly db: Tsdb) {
+    this.batch = db.head.newBatch();
+  }
+
+  append(ref: SeriesRef, labels: Labels, t: number, v: number): SeriesRef {
+    if (this.done) throw new StorageError('appender already committed or rolled back');
+    const head = this.db.head;
+    let s = ref ? head.series(ref) : undefined;
+    if (s === undefined) s = head.getOrCreate(labels).s;
+    let ok: boolean;
+    try {
+      ok = head.check(s, t, v, this.batch);
+    } catch (e) {
+      this.db.countRejection(e);
+      throw e;
+    }
+    if (s.batch !== this.batch) {
+      s.batch = this.batch;
+      s.pendMaxt = -Infinity;
+      if (!s.logged) this.newSeries.push(s);
+    }
+    if (!ok) return s.ref;
+    s.pendMaxt = t;
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.n * 2);
+      ts.set(this.ts);
+      this.ts = ts;
+      const vs = new Float64Array(this.n * 2);
+      vs.set(this.vs);
+      this.vs = vs;
+    }
+    this.series.push(s);
+    this.ts[this.n] = t;
+    this.vs[this.n] = v;
+    this.n++;
+    return s.ref;
+  }
+
+  async commit(): Promise<void> {
+    if (this.done) throw new StorageError('appender already committed or rolled back');
+    this.done = true;
+    try {
+      if (this.n > 0 || this.newSeries.length > 0)
+        this.db.logAndApply(this.series, this.newSeries, this.ts, this.vs, this.n);
+    } finally {
+      this.release();
+    }
+  }
+
+  async rollback(): Promise<void> {
+    this.done = true;
+    this.release();
+  }
+
+  private release(): void {
+    for (const s of this.series) s.pendMaxt = -Infinity;
+    this.series = [];
+    this.newSeries = [];
+    this.n = 0;
+  }
+}

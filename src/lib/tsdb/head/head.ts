@@ -1,0 +1,405 @@
+/**
+ * The head block: recent samples in memory. Series are identified by numeric refs (an array index),
+ * their label strings are interned, and an inverted index (label name → value → sorted refs)
+ * resolves matchers. Each series keeps closed XOR chunks (exact-size Uint8Arrays) and one open
+ * chunk appender: no object per sample. Chunks are cut at SAMPLES_PER_CHUNK samples and at block
+ * range boundaries, so a chunk always belongs to exactly one future block.
+ */
+import { Labels, compareStrings } from '../../model/labels.js';
+import type { Matcher } from '../../model/matcher.js';
+import {
+  DuplicateSampleForTimestampError,
+  OutOfBoundsError,
+  OutOfOrderSampleError,
+  StorageError,
+} from '../../storage/errors.js';
+import { Encoding, SAMPLES_PER_CHUNK, XorAppender } from '../chunkenc/xor.js';
+import { bits, floatBits } from '../encoding.js';
+import { postingsForMatchers, type Postings, type PostingsIndex } from '../index/postings.js';
+import type { ChunkData, ChunkSeries } from '../querier.js';
+
+export interface HeadChunk {
+  data: Uint8Array;
+  mint: number;
+  maxt: number;
+}
+
+export class MemSeries {
+  closed: HeadChunk[] = [];
+  app: XorAppender | null = null;
+  appMint = 0;
+  /** End (exclusive) of the block range the open chunk belongs to. */
+  appEnd = 0;
+  /** Timestamp of the last committed sample (-Infinity when none). */
+  maxt = -Infinity;
+  lastHi = 0;
+  lastLo = 0;
+  /** In-batch state for out-of-order checks before commit. */
+  pendMaxt = -Infinity;
+  batch = 0;
+  /** Whether a Series record for this series is in the WAL. */
+  logged = false;
+
+  constructor(
+    readonly ref: number,
+    readonly labels: Labels,
+  ) {}
+
+  minTime(): number {
+    if (this.closed.length) return this.closed[0]!.mint;
+    return this.app ? this.appMint : Infinity;
+  }
+}
+
+export interface HeadStats {
+  numSeries: number;
+  /** Samples appended since start (including replay). */
+  samplesAppended: number;
+  chunksCreated: number;
+  chunksRemoved: number;
+  seriesCreated: number;
+  seriesRemoved: number;
+  minTime: number;
+  maxTime: number;
+}
+
+function hashLabels(l: Labels): number {
+  const f = l.toFlat();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < f.length; i++) {
+    const s = f[i]!;
+    for (let j = 0; j < s.length; j++) h = Math.imul(h ^ s.charCodeAt(j), 16777619);
+    h = Math.imul(h ^ 0xff, 16777619);
+  }
+  return h >>> 0;
+}
+
+export class Head implements PostingsIndex {
+  /** Series by ref (index); holes after garbage collection. */
+  private byRef: (MemSeries | undefined)[] = [undefined];
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  private readonly index = new Map<string, Map<string, number[]>>();
+  private readonly symbols = new Map<string, string>();
+  /** Refs from the WAL that were merged into another series with the same labels. */
+  readonly aliases = new Map<number, MemSeries>();
+  private numSeries = 0;
+  private nextRef = 1;
+  private batchSeq = 0;
+  readonly stats: HeadStats = {
+    numSeries: 0,
+    samplesAppended: 0,
+    chunksCreated: 0,
+    chunksRemoved: 0,
+    seriesCreated: 0,
+    seriesRemoved: 0,
+    minTime: Infinity,
+    maxTime: -Infinity,
+  };
+  /** Samples older than this are out of bounds (already persisted in blocks). */
+  minValidTime = -Infinity;
+
+  constructor(readonly chunkRange: number) {}
+
+  intern(s: string): string {
+    const x = this.symbols.get(s);
+    if (x !== undefined) return x;
+    this.symbols.set(s, s);
+    return s;
+  }
+
+  get seriesCount(): number {
+    return this.numSeries;
+  }
+
+  get minTime(): number {
+    return this.stats.minTime;
+  }
+
+  get maxTime(): number {
+    return this.stats.maxTime;
+  }
+
+  series(ref: number): MemSeries | undefined {
+    return this.byRef[ref] ?? this.aliases.get(ref);
+  }
+
+  getByLabels(l: Labels): MemSeries | undefined {
+    const e = this.byHash.get(hashLabels(l));
+    if (e === undefined) return undefined;
+    if (e instanceof MemSeries) return e.labels.equals(l) ? e : undefined;
+    return e.find((s) => s.labels.equals(l));
+  }
+
+  /** Returns the series for `l`, creating it (with `ref` when given, as in WAL replay). */
+  getOrCreate(l: Labels, ref = 0): { s: MemSeries; created: boolean } {
+    const h = hashLabels(l);
+    const e = this.byHash.get(h);
+    if (e !== undefined) {
+      const found = e instanceof MemSeries ? (e.labels.equals(l) ? e : undefined) : e.find((s) => s.labels.equals(l));
+      if (found) return { s: found, created: false };
+    }
+    if (l.isEmpty()) throw new StorageError('empty labelset');
+    const f = l.toFlat();
+    for (let i = 2; i < f.length; i += 2) {
+      if (f[i] === f[i - 2]) throw new StorageError(`label name "${f[i]}" is not unique: invalid sample`);
+    }
+    const flat = f.map((x) => this.intern(x));
+    const lab = Labels.fromSortedFlat(flat);
+    if (ref === 0) ref = this.nextRef;
+    if (this.byRef[ref] !== undefined) throw new StorageError(`series ref ${ref} already in use`);
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    const s = new MemSeries(ref, lab);
+    while (this.byRef.length < ref) this.byRef.push(undefined);
+    this.byRef[ref] = s;
+    if (e === undefined) this.byHash.set(h, s);
+    else if (e instanceof MemSeries) this.byHash.set(h, [e, s]);
+    else e.push(s);
+    for (let i = 0; i < flat.length; i += 2) {
+      let byVal = this.index.get(flat[i]!);
+      if (!byVal) this.index.set(flat[i]!, (byVal = new Map()));
+      const list = byVal.get(flat[i + 1]!);
+      // Refs grow, so appending keeps lists sorted — except for replayed refs: insert in order.
+      if (!list) byVal.set(flat[i + 1]!, [ref]);
+      else if (list[list.length - 1]! < ref) list.push(ref);
+      else list.splice(lowerBound(list, ref), 0, ref);
+    }
+    this.numSeries++;
+    this.stats.numSeries = this.numSeries;
+    this.stats.seriesCreated++;
+    return { s, created: true };
+  }
+
+  /** Checks whether (t, v) can be appended to s given the committed and in-batch state. Throws. */
+  check(s: MemSeries, t: number, v: number, batch: number): boolean {
+    // As Prometheus: nothing older than the persisted range, nor more than half a block range
+    // behind the newest sample (that range may be being written out as a block).
+    if (t < this.minValidTime || t < this.stats.maxTime - this.chunkRange / 2) throw new OutOfBoundsError();
+    const maxt = s.batch === batch && s.pendMaxt > s.maxt ? s.pendMaxt : s.maxt;
+    if (t > maxt) return true;
+    if (t < maxt) throw new OutOfOrderSampleError();
+    if (t === s.maxt) {
+      floatBits(v);
+      if (bits.hi === s.lastHi && bits.lo === s.lastLo) return false; // exact duplicate: dropped silently
+    }
+    throw new DuplicateSampleForTimestampError();
+  }
+
+  /** Appends a committed sample. Returns false for an out-of-order/duplicate sample (dropped). */
+  appendSample(s: MemSeries, t: number, v: number): boolean {
+    if (t <= s.maxt) return false;
+    let app = s.app;
+    if (app === null || app.count >= SAMPLES_PER_CHUNK || t >= s.appEnd) {
+      if (app !== null) {
+        s.closed.push({ data: app.bytes(), mint: s.appMint, maxt: s.maxt });
+      }
+      app = s.app = new XorAppender(app === null ? 32 : Math.min(512, app.buf.length));
+      s.appMint = t;
+      s.appEnd = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
+      this.stats.chunksCreated++;
+    }
+    app.append(t, v);
+    s.maxt = t;
+    s.lastHi = bits.hi;
+    s.lastLo = bits.lo;
+    this.stats.samplesAppended++;
+    if (t < this.stats.minTime) this.stats.minTime = t;
+    if (t > this.stats.maxTime) this.stats.maxTime = t;
+    return true;
+  }
+
+  newBatch(): number {
+    return ++this.batchSeq;
+  }
+
+  // ---- PostingsIndex --------------------------------------------------------------------------
+
+  labelValues(name: string): Iterable<string> {
+    return this.index.get(name)?.keys() ?? [];
+  }
+
+  postings(name: string, value: string): Postings {
+    return this.index.get(name)?.get(value) ?? [];
+  }
+
+  allPostings(): Postings {
+    const out = new Float64Array(this.numSeries);
+    let n = 0;
+    for (let i = 1; i < this.byRef.length; i++) if (this.byRef[i] !== undefined) out[n++] = i;
+    return out.subarray(0, n);
+  }
+
+  allLabelNames(): string[] {
+    return [...this.index.keys()];
+  }
+
+  // ---- querying -------------------------------------------------------------------------------
+
+  /** Series matching `matchers` with data in [mint, maxt], sorted by labels. */
+  select(mint: number, maxt: number, matchers: readonly Matcher[]): ChunkSeries[] {
+    const p = postingsForMatchers(this, matchers);
+    const out: MemSeries[] = [];
+    for (let i = 0; i < p.length; i++) {
+      const s = this.byRef[p[i]!];
+      if (s === undefined) continue;
+      if (s.maxt < mint || s.minTime() > maxt) continue;
+      out.push(s);
+    }
+    out.sort((a, b) => Labels.compare(a.labels, b.labels));
+    return out.map((s) => seriesView(s, mint, maxt));
+  }
+
+  /** Sorted label values of `name` among series matching matchers with data in [mint, maxt]. */
+  labelValuesFor(name: string, mint: number, maxt: number, matchers: readonly Matcher[]): string[] {
+    const set = new Set<string>();
+    if (matchers.length === 0) {
+      for (const v of this.labelValues(name)) {
+        const refs = this.postings(name, v);
+        for (let i = 0; i < refs.length; i++) {
+          const s = this.byRef[refs[i]!];
+          if (s && s.maxt >= mint && s.minTime() <= maxt) {
+            set.add(v);
+            break;
+          }
+        }
+      }
+    } else {
+      for (const s of this.select(mint, maxt, matchers)) {
+        const v = s.labels.get(name);
+        if (v !== '') set.add(v);
+      }
+    }
+    return [...set].sort(compareStrings);
+  }
+
+  labelNamesFor(mint: number, maxt: number, matchers: readonly Matcher[]): string[] {
+    if (matchers.length === 0) return this.allLabelNames().sort(compareStrings);
+    const set = new Set<string>();
+    for (const s of this.select(mint, maxt, matchers)) s.labels.forEach((n) => set.add(n));
+    return [...set].sort(compareStrings);
+  }
+
+  /** Every series (for block writing), sorted by labels. */
+  sortedSeries(): MemSeries[] {
+    const out: MemSeries[] = [];
+    for (const s of this.byRef) if (s !== undefined) out.push(s);
+    out.sort((a, b) => Labels.compare(a.labels, b.labels));
+    return out;
+  }
+
+  /** Chunks of s entirely within [mint, maxt) (block range), the open one included. */
+  chunksInRange(s: MemSeries, mint: number, maxt: number): HeadChunk[] {
+    const out: HeadChunk[] = [];
+    for (const c of s.closed) if (c.mint >= mint && c.maxt < maxt) out.push(c);
+    if (s.app && s.app.count > 0 && s.appMint >= mint && s.maxt < maxt) {
+      out.push({ data: s.app.bytes(), mint: s.appMint, maxt: s.maxt });
+    }
+    return out;
+  }
+
+  /**
+   * Drops data before `mint` (persisted in blocks) and removes series left without data.
+   * Returns the number of series removed.
+   */
+  truncate(mint: number): number {
+    if (mint > this.minValidTime) this.minValidTime = mint;
+    const removed: MemSeries[] = [];
+    for (let i = 1; i < this.byRef.length; i++) {
+      const s = this.byRef[i];
+      if (s === undefined) continue;
+      let k = 0;
+      while (k < s.closed.length && s.closed[k]!.maxt < mint) k++;
+      if (k > 0) {
+        s.closed = s.closed.slice(k);
+        this.stats.chunksRemoved += k;
+      }
+      if (s.app && s.maxt < mint) {
+        s.app = null;
+        this.stats.chunksRemoved++;
+      }
+      if (s.closed.length === 0 && s.app === null && s.pendMaxt === -Infinity) removed.push(s);
+    }
+    for (const s of removed) this.removeSeries(s);
+    for (const [ref, s] of this.aliases) if (this.byRef[s.ref] !== s) this.aliases.delete(ref);
+    this.stats.minTime = Infinity;
+    for (const s of this.byRef) if (s) this.stats.minTime = Math.min(this.stats.minTime, s.minTime());
+    if (this.numSeries === 0) this.stats.maxTime = -Infinity;
+    return removed.length;
+  }
+
+  private removeSeries(s: MemSeries): void {
+    this.byRef[s.ref] = undefined;
+    const h = hashLabels(s.labels);
+    const e = this.byHash.get(h);
+    if (e === s) this.byHash.delete(h);
+    else if (Array.isArray(e)) {
+      const rest = e.filter((x) => x !== s);
+      if (rest.length === 1) this.byHash.set(h, rest[0]!);
+      else this.byHash.set(h, rest);
+    }
+    const f = s.labels.toFlat();
+    for (let i = 0; i < f.length; i += 2) {
+      const byVal = this.index.get(f[i]!);
+      const list = byVal?.get(f[i + 1]!);
+      if (!byVal || !list) continue;
+      const j = lowerBound(list, s.ref);
+      if (list[j] === s.ref) list.splice(j, 1);
+      if (list.length === 0) {
+        byVal.delete(f[i + 1]!);
+        if (byVal.size === 0) this.index.delete(f[i]!);
+      }
+    }
+    this.numSeries--;
+    this.stats.numSeries = this.numSeries;
+    this.stats.seriesRemoved++;
+  }
+
+  /** Every live series ref, and WAL aliases (for checkpoints). */
+  isLive(ref: number): boolean {
+    return this.byRef[ref] !== undefined || this.aliases.has(ref);
+  }
+
+  /** Approximate bytes of chunk data held (for stats). */
+  chunkBytes(): number {
+    let n = 0;
+    for (const s of this.byRef) {
+      if (!s) continue;
+      for (const c of s.closed) n += c.data.length;
+      if (s.app) n += s.app.buf.length;
+    }
+    return n;
+  }
+}
+
+function lowerBound(list: number[], x: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (list[m]! < x) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+function seriesView(s: MemSeries, mint: number, maxt: number): ChunkSeries {
+  // Snapshot now: appends after select() must not change what this query sees.
+  const closed = s.closed;
+  const app = s.app;
+  const count = app?.count ?? 0;
+  const appMint = s.appMint;
+  const lastT = s.maxt;
+  return {
+    labels: s.labels,
+    chunks(): ChunkData[] {
+      const out: ChunkData[] = [];
+      for (const c of closed) {
+        if (c.maxt < mint || c.mint > maxt) continue;
+        out.push({ encoding: Encoding.XOR, data: c.data, mint: c.mint, maxt: c.maxt });
+      }
+      if (app && count > 0 && lastT >= mint && appMint <= maxt) {
+        out.push({ encoding: Encoding.XOR, data: app.buf, count, mint: appMint, maxt: lastT });
+      }
+      return out;
+    },
+  };
+}

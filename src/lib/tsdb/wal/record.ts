@@ -1,0 +1,152 @@
+/**
+ * WAL record codec (Prometheus tsdb/record): the first byte is the record type.
+ *
+ *   Series (1):     repeated { ref <8b BE>, #labels <uvarint>, (name, value) <uvarint len + bytes> }
+ *   Samples (2):    first ref <8b BE>, first t <8b BE>, repeated { ref-Δ <varint>, t-Δ <varint>, v <8b float bits> }
+ *   Tombstones (3): repeated { ref <8b BE>, mint <varint>, maxt <varint> }
+ * Other types (exemplars 4, mmap markers 5, metadata 6, histograms 7/8) are recognised and skipped
+ * on replay.
+ */
+import { Labels, compareStrings } from '../../model/labels.js';
+import { Decbuf, Encbuf } from '../encoding.js';
+
+export const RecordType = {
+  Unknown: 255,
+  Series: 1,
+  Samples: 2,
+  Tombstones: 3,
+  Exemplars: 4,
+  MmapMarkers: 5,
+  Metadata: 6,
+  HistogramSamples: 7,
+  FloatHistogramSamples: 8,
+} as const;
+
+export interface RefSeries {
+  ref: number;
+  labels: Labels;
+}
+
+/** Samples in columnar form (no object per sample). */
+export interface RefSamples {
+  refs: ArrayLike<number>;
+  ts: ArrayLike<number>;
+  vs: Float64Array;
+  length: number;
+}
+
+export interface Stone {
+  ref: number;
+  mint: number;
+  maxt: number;
+}
+
+export function recordType(rec: Uint8Array): number {
+  return rec.length === 0 ? RecordType.Unknown : rec[0]!;
+}
+
+export function encodeSeries(series: readonly RefSeries[], b = new Encbuf()): Uint8Array {
+  b.reset();
+  b.putByte(RecordType.Series);
+  for (const s of series) {
+    b.putBE64(s.ref);
+    const f = s.labels.toFlat();
+    b.putUvarint(f.length >> 1);
+    for (let i = 0; i < f.length; i++) b.putUvarintStr(f[i]!);
+  }
+  return b.get();
+}
+
+export function encodeSamples(s: RefSamples, b = new Encbuf()): Uint8Array {
+  b.reset();
+  b.putByte(RecordType.Samples);
+  if (s.length === 0) return b.get();
+  const r0 = s.refs[0]!;
+  const t0 = s.ts[0]!;
+  b.putBE64(r0);
+  b.putBE64(t0);
+  for (let i = 0; i < s.length; i++) {
+    b.putVarint(s.refs[i]! - r0);
+    b.putVarint(s.ts[i]! - t0);
+    b.putFloat(s.vs[i]!);
+  }
+  return b.get();
+}
+
+export function encodeTombstones(stones: readonly Stone[], b = new Encbuf()): Uint8Array {
+  b.reset();
+  b.putByte(RecordType.Tombstones);
+  for (const s of stones) {
+    b.putBE64(s.ref);
+    b.putVarint(s.mint);
+    b.putVarint(s.maxt);
+  }
+  return b.get();
+}
+
+export class RecordError extends Error {
+  override readonly name = 'RecordError';
+}
+
+/** Decodes a Series record. `intern` maps strings to shared instances. */
+export function decodeSeries(rec: Uint8Array, intern: (s: string) => string = (s) => s): RefSeries[] {
+  if (rec[0] !== RecordType.Series) throw new RecordError('not a series record');
+  const d = new Decbuf(rec, 1);
+  const out: RefSeries[] = [];
+  while (d.remaining() > 0) {
+    const ref = d.be64();
+    const n = d.uvarint();
+    const flat: string[] = new Array(n * 2);
+    for (let i = 0; i < n * 2; i++) flat[i] = intern(d.uvarintStr());
+    out.push({ ref, labels: labelsFromFlat(flat) });
+  }
+  return out;
+}
+
+/** Labels from a flat list that should already be sorted (re-sorts when it is not). */
+export function labelsFromFlat(flat: string[]): Labels {
+  for (let i = 2; i < flat.length; i += 2) {
+    if (compareStrings(flat[i - 2]!, flat[i]!) >= 0) {
+      const pairs: [string, string][] = [];
+      for (let j = 0; j < flat.length; j += 2) pairs.push([flat[j]!, flat[j + 1]!]);
+      return Labels.fromPairs(pairs);
+    }
+  }
+  return Labels.fromSortedFlat(flat);
+}
+
+/** Decodes a Samples record into columns. */
+export function decodeSamples(rec: Uint8Array): {
+  refs: Float64Array;
+  ts: Float64Array;
+  vs: Float64Array;
+  length: number;
+} {
+  if (rec[0] !== RecordType.Samples) throw new RecordError('not a samples record');
+  const d = new Decbuf(rec, 1);
+  if (d.remaining() === 0)
+    return { refs: new Float64Array(0), ts: new Float64Array(0), vs: new Float64Array(0), length: 0 };
+  const r0 = d.be64();
+  const t0 = d.be64int();
+  // Each sample takes at least 10 bytes.
+  const cap = Math.ceil(d.remaining() / 10);
+  const refs = new Float64Array(cap);
+  const ts = new Float64Array(cap);
+  const vs = new Float64Array(cap);
+  let n = 0;
+  while (d.remaining() > 0) {
+    refs[n] = r0 + d.varint();
+    ts[n] = t0 + d.varint();
+    vs[n] = d.float();
+    n++;
+  }
+  return { refs, ts, vs, length: n };
+}
+
+export function decodeTombstones(rec: Uint8Array): Stone[] {
+  if (rec[0] !== RecordType.Tombstones) throw new RecordError('not a tombstones record');
+  const d = new Decbuf(rec, 1);
+  const out: Stone[] = [];
+  while (d.remaining() > 0) out.push({ ref: d.be64(), mint: d.varint(), maxt: d.varint() });
+  return out;
+}
