@@ -54,13 +54,18 @@ export class Engine {
   }
 
   /** Evaluates `expr` at time `t` (ms). Parse errors are thrown as ParseError. */
-  instantQuery(queryable: Queryable, expr: string | Expr, t: number, opts: QueryOptions = {}): Promise<QueryResult> {
+  async instantQuery(
+    queryable: Queryable,
+    expr: string | Expr,
+    t: number,
+    opts: QueryOptions = {},
+  ): Promise<QueryResult> {
     const ast = typeof expr === 'string' ? parseExpr(expr) : expr;
     return this.exec(queryable, ast, t, t, 0, opts);
   }
 
   /** Evaluates `expr` at start, start+step, … ≤ end (ms). */
-  rangeQuery(
+  async rangeQuery(
     queryable: Queryable,
     expr: string | Expr,
     start: number,

@@ -5,7 +5,7 @@
  * step (no re-reading or re-decoding per step); range-vector functions read windows in place.
  */
 import { Labels, METRIC_NAME, LabelsBuilder, compareStrings, isValidUtf8Name } from '../../model/labels.js';
-import { Matcher } from '../../model/matcher.js';
+import type { Matcher } from '../../model/matcher.js';
 import { Regex, RegexError, expandTemplate } from '../../model/regex.js';
 import { formatValue, isStaleNaN } from '../../model/value.js';
 import type { Querier, Queryable, SeriesSet } from '../../storage/interface.js';
@@ -21,7 +21,7 @@ import type {
   VectorSelector,
 } from '../parser/ast.js';
 import { exprType } from '../parser/ast.js';
-import { Annotations } from './annotations.js';
+import type { Annotations } from './annotations.js';
 import { EvalError, QueryCanceledError, QueryStorageError, QueryTimeoutError, TooManySamplesError } from './errors.js';
 import {
   FunctionArgError,
@@ -1090,7 +1090,7 @@ export class Evaluator {
           for (let g = 0; g < G; g++) {
             for (const kk of members[g]!) {
               const s = m[idx[kk]!]!;
-              const off = labelsHash(s.metric) / 18446744073709551615;
+              const off = labelsHash(s.metric) / 2 ** 64;
               if ((ratio >= 0 && off < ratio) || (ratio < 0 && off >= 1 + ratio))
                 col.add(s.metric, s.dropName, t, vals[kk]!);
             }
