@@ -6,3 +6,4 @@ export * from './body.js';
 export * from './writer.js';
 export { SeriesCache, hashBytes } from './series-cache.js';
 export { validateOpenMetrics } from './omvalidate.js';
+export * from './lint.js';
