@@ -194,7 +194,7 @@ export class ScrapeLoop {
     clearTimeout(this.timer);
     this.abort.abort();
     if (this.running) await this.running.catch(() => {});
-    if (opts.staleness && this.lastScrapeTime !== 0) {
+    if (opts.staleness && this.lastScrapeTime !== 0 && !this.endCancelled) {
       const staleTime = this.lastScrapeTime + this.intervalMs;
       const fireAt = this.lastScrapeTime + 2 * this.intervalMs + this.intervalMs / 10;
       const wait = Math.max(0, fireAt - this.clock.now());
@@ -209,9 +209,11 @@ export class ScrapeLoop {
   }
 
   private cancelResolve: (() => void) | undefined;
+  private endCancelled = false;
 
   /** Cancels pending end-of-run staleness markers. */
   cancelEndOfRun(): void {
+    this.endCancelled = true;
     if (this.endTimer) {
       clearTimeout(this.endTimer);
       this.endTimer = undefined;
@@ -250,6 +252,19 @@ export class ScrapeLoop {
         contentType = r.contentType;
         bytes = body.length;
       } catch (e) {
+        if (this.stopped && this.abort.signal.aborted) {
+          // Cancelled by stop(): not the target's fault; record nothing.
+          await app.rollback();
+          return {
+            total: 0,
+            added: 0,
+            seriesAdded: 0,
+            error: 'scrape cancelled',
+            duration: 0,
+            timestamp: appendTime,
+            bytes,
+          };
+        }
         scrapeErr = (e as Error).message;
       }
       // A failed scrape is an empty scrape: it writes staleness markers for every series.
