@@ -1,0 +1,16 @@
+export { applyPlan, accountCommand } from './apply.js';
+export type { ApplyResult, StepResult } from './apply.js';
+export { defaultConfigYaml } from './config.js';
+export { realExecutor, realHostView, rooted, systemdRunning, parsePasswd, parseGroup } from './host.js';
+export type { Executor } from './host.js';
+export { COMPONENTS, DEFAULT_INSTALL, UNIT_NAMES, localTarget, urlOf } from './options.js';
+export type { Component, InstallOptions } from './options.js';
+export { planInstall, planUninstall, planChanges } from './plan.js';
+export type { HostView, Plan, Step, StepStatus } from './plan.js';
+export { identifyPort, nologinPath, preflight, realPreflightEnv, resolvePath } from './preflight.js';
+export type { Finding, PortUser, PreflightEnv } from './preflight.js';
+export { describeStep, plainStyle, renderPlan, renderResult } from './render.js';
+export type { Style } from './render.js';
+export { nodeExporterArgs, nodeExporterUnit, serverArgs, serverUnit, systemdQuote, unitFor } from './units.js';
+export { installOptionsFromFlags } from './cli.js';
+export type { InstallFlagValues } from './cli.js';
