@@ -4,7 +4,8 @@ import { BaseCommand } from '../../lib/cli/base-command.js';
 import { ExitCode, UserError } from '../../lib/cli/errors.js';
 import { acceptHeader, chooseParser } from '../../lib/textparse/negotiate.js';
 import { ParseError } from '../../lib/textparse/interface.js';
-import { type ExpositionFormat, type LintProblem, lintExposition } from '../../lib/textparse/lint.js';
+import type { ExpositionFormat } from '../../lib/textparse/interface.js';
+import { type LintProblem, lintExposition } from '../../lib/textparse/lint.js';
 import { readBody } from '../../lib/textparse/body.js';
 
 export interface CheckMetricsResult {

@@ -9,7 +9,7 @@
  * finding.
  */
 import { METRIC_NAME } from '../model/labels.js';
-import type { EntryType, MetricKind, Parser } from './interface.js';
+import type { EntryType, ExpositionFormat, MetricKind, Parser } from './interface.js';
 import { ParseError } from './interface.js';
 import { OpenMetricsParser } from './openmetricsparse.js';
 import { validateOpenMetrics } from './omvalidate.js';
@@ -26,7 +26,6 @@ export interface LintProblem {
   line?: number;
 }
 
-export type ExpositionFormat = 'prometheus-text' | 'openmetrics';
 
 export interface LintResult {
   format: ExpositionFormat;
