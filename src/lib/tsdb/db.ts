@@ -120,6 +120,11 @@ const ALLOWED = [
   /\.tmp(-for-(creation|deletion))?$/,
 ];
 
+/** Directory entries that do not belong in a TSDB data directory. */
+export function unexpectedEntries(entries: readonly string[]): string[] {
+  return entries.filter((e) => !isUlid(e) && !ALLOWED.some((re) => re.test(e)));
+}
+
 export class Tsdb implements Storage {
   readonly head: Head;
   private blocks: Block[] = [];
@@ -207,7 +212,7 @@ export class Tsdb implements Storage {
       fs.mkdirSync(dir, { recursive: true });
     }
     const entries = fs.readdirSync(dir);
-    const unexpected = entries.filter((e) => !isUlid(e) && !ALLOWED.some((re) => re.test(e)));
+    const unexpected = unexpectedEntries(entries);
     if (unexpected.length) throw new NotATsdbError(dir, unexpected);
     if (this.opts.readOnly) return;
     this.acquireLock();

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import type { Labels} from '../../model/labels.js';
+import type { Labels } from '../../model/labels.js';
 import { compareStrings } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { CorruptionError } from '../errors.js';

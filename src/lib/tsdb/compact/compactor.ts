@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { Labels } from '../../model/labels.js';
 import { ValueType } from '../../storage/interface.js';
-import type { Block} from '../block/block.js';
+import type { Block } from '../block/block.js';
 import { writeBlock, type BlockSeries } from '../block/block.js';
 import type { BlockMeta } from '../block/meta.js';
 import { Encoding, SAMPLES_PER_CHUNK, XorAppender, chunkNumSamples } from '../chunkenc/xor.js';
