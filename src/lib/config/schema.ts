@@ -14,7 +14,8 @@
  *
  * Field lists follow Prometheus 3.5 (config/config.go, prometheus/common/config, discovery/*).
  */
-import { Type as T, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
+import type { RootName } from './registry.js';
+import { Type as T, type Static, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks
@@ -22,6 +23,19 @@ import { Type as T, type TOptional, type TProperties, type TSchema } from '@sinc
 const obj = <P extends TProperties>(goType: string, props: P, extra: Record<string, unknown> = {}) =>
   T.Object(props, { additionalProperties: false, goType, ...extra });
 const opt = <S extends TSchema>(s: S) => T.Optional(s);
+
+/**
+ * Shared subschemas get an `$id` and are referenced, so that ajv compiles each one once (the
+ * HTTP client block alone is inlined into some 20 places).
+ */
+export const SHARED_SCHEMAS: TSchema[] = [];
+const shared = <S extends TSchema>(id: string, s: S): S => {
+  (s as TSchema).$id = id;
+  SHARED_SCHEMAS.push(s);
+  return s;
+};
+const ref = <S extends TSchema>(s: S) => T.Unsafe<Static<S>>({ $ref: s.$id! });
+
 const str = () => T.String();
 const secret = () => T.String({ secret: true });
 const bool = () => T.Boolean();
@@ -41,37 +55,46 @@ const list = <S extends TSchema>(item: S, nullItem?: string) => T.Array(item, nu
 // ---------------------------------------------------------------------------------------------
 // prometheus/common/config: TLS, auth, proxy, HTTP client
 
-export const TLSConfigSchema = obj('config.plain', {
-  ca: opt(str()),
-  ca_file: opt(str()),
-  ca_ref: opt(str()),
-  cert: opt(str()),
-  cert_file: opt(str()),
-  cert_ref: opt(str()),
-  key: opt(secret()),
-  key_file: opt(str()),
-  key_ref: opt(str()),
-  server_name: opt(str()),
-  insecure_skip_verify: opt(bool()),
-  min_version: opt(T.String({ enum: ['TLS10', 'TLS11', 'TLS12', 'TLS13'], goEnum: 'TLS version' })),
-  max_version: opt(T.String({ enum: ['TLS10', 'TLS11', 'TLS12', 'TLS13'], goEnum: 'TLS version' })),
-});
+export const TLSConfigSchema = shared(
+  'tls_config',
+  obj('config.plain', {
+    ca: opt(str()),
+    ca_file: opt(str()),
+    ca_ref: opt(str()),
+    cert: opt(str()),
+    cert_file: opt(str()),
+    cert_ref: opt(str()),
+    key: opt(secret()),
+    key_file: opt(str()),
+    key_ref: opt(str()),
+    server_name: opt(str()),
+    insecure_skip_verify: opt(bool()),
+    min_version: opt(T.String({ enum: ['TLS10', 'TLS11', 'TLS12', 'TLS13'], goEnum: 'TLS version' })),
+    max_version: opt(T.String({ enum: ['TLS10', 'TLS11', 'TLS12', 'TLS13'], goEnum: 'TLS version' })),
+  }),
+);
 
-export const BasicAuthSchema = obj('config.plain', {
-  username: opt(str()),
-  username_file: opt(str()),
-  username_ref: opt(str()),
-  password: opt(secret()),
-  password_file: opt(str()),
-  password_ref: opt(str()),
-});
+export const BasicAuthSchema = shared(
+  'basic_auth',
+  obj('config.plain', {
+    username: opt(str()),
+    username_file: opt(str()),
+    username_ref: opt(str()),
+    password: opt(secret()),
+    password_file: opt(str()),
+    password_ref: opt(str()),
+  }),
+);
 
-export const AuthorizationSchema = obj('config.Authorization', {
-  type: opt(str()),
-  credentials: opt(secret()),
-  credentials_file: opt(str()),
-  credentials_ref: opt(str()),
-});
+export const AuthorizationSchema = shared(
+  'authorization',
+  obj('config.Authorization', {
+    type: opt(str()),
+    credentials: opt(secret()),
+    credentials_file: opt(str()),
+    credentials_ref: opt(str()),
+  }),
+);
 
 const proxyProps = {
   proxy_url: opt(url()),
@@ -80,59 +103,68 @@ const proxyProps = {
   proxy_connect_header: opt(T.Record(T.String(), T.Array(secret()))),
 };
 
-export const OAuth2Schema = obj('config.plain', {
-  client_id: opt(str()),
-  client_secret: opt(secret()),
-  client_secret_file: opt(str()),
-  client_secret_ref: opt(str()),
-  client_certificate_key: opt(secret()),
-  client_certificate_key_file: opt(str()),
-  client_certificate_key_ref: opt(str()),
-  client_certificate_key_id: opt(str()),
-  grant_type: opt(str()),
-  signature_algorithm: opt(str()),
-  iss: opt(str()),
-  audience: opt(str()),
-  claims: opt(T.Record(T.String(), T.Unknown())),
-  scopes: opt(strList()),
-  token_url: opt(str()),
-  endpoint_params: opt(strMap()),
-  tls_config: opt(TLSConfigSchema),
-  ...proxyProps,
-});
+export const OAuth2Schema = shared(
+  'oauth2',
+  obj('config.plain', {
+    client_id: opt(str()),
+    client_secret: opt(secret()),
+    client_secret_file: opt(str()),
+    client_secret_ref: opt(str()),
+    client_certificate_key: opt(secret()),
+    client_certificate_key_file: opt(str()),
+    client_certificate_key_ref: opt(str()),
+    client_certificate_key_id: opt(str()),
+    grant_type: opt(str()),
+    signature_algorithm: opt(str()),
+    iss: opt(str()),
+    audience: opt(str()),
+    claims: opt(T.Record(T.String(), T.Unknown())),
+    scopes: opt(strList()),
+    token_url: opt(str()),
+    endpoint_params: opt(strMap()),
+    tls_config: opt(ref(TLSConfigSchema)),
+    ...proxyProps,
+  }),
+);
 
-const HeaderSchema = obj('config.Header', {
-  values: opt(strList()),
-  secrets: opt(T.Array(secret())),
-  files: opt(strList()),
-});
+const HeaderSchema = shared(
+  'http_header',
+  obj('config.Header', {
+    values: opt(strList()),
+    secrets: opt(T.Array(secret())),
+    files: opt(strList()),
+  }),
+);
 
 /** The fields of prometheus/common's HTTPClientConfig, inlined into many blocks. */
 export const httpClientProps = {
-  basic_auth: opt(BasicAuthSchema),
-  authorization: opt(AuthorizationSchema),
-  oauth2: opt(OAuth2Schema),
+  basic_auth: opt(ref(BasicAuthSchema)),
+  authorization: opt(ref(AuthorizationSchema)),
+  oauth2: opt(ref(OAuth2Schema)),
   bearer_token: opt(secret()),
   bearer_token_file: opt(str()),
-  tls_config: opt(TLSConfigSchema),
+  tls_config: opt(ref(TLSConfigSchema)),
   follow_redirects: T.Boolean({ default: true }),
   enable_http2: T.Boolean({ default: true }),
-  http_headers: opt(T.Record(T.String(), HeaderSchema)),
+  http_headers: opt(T.Record(T.String(), ref(HeaderSchema))),
   ...proxyProps,
 };
 
 // ---------------------------------------------------------------------------------------------
 // Relabeling (model/relabel)
 
-export const RelabelConfigSchema = obj('relabel.plain', {
-  source_labels: opt(strList()),
-  separator: T.String({ default: ';' }),
-  regex: T.String({ default: '(.*)' }),
-  modulus: opt(T.Integer({ minimum: 0 })),
-  target_label: opt(str()),
-  replacement: T.String({ default: '$1' }),
-  action: T.String({ default: 'replace' }),
-});
+export const RelabelConfigSchema = shared(
+  'relabel_config',
+  obj('relabel.plain', {
+    source_labels: opt(strList()),
+    separator: T.String({ default: ';' }),
+    regex: T.String({ default: '(.*)' }),
+    modulus: opt(T.Integer({ minimum: 0 })),
+    target_label: opt(str()),
+    replacement: T.String({ default: '$1' }),
+    action: T.String({ default: 'replace' }),
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Service discovery (discovery/*). Each block's own rules are in validate.ts.
@@ -142,24 +174,30 @@ const TargetGroupSchema = obj('targetgroup.plain', {
   labels: opt(strMap()),
 });
 
+/** A list of one SD mechanism's blocks; the block's schema is shared under the list's key. */
+const sdList = <S extends TSchema>(key: string, item: S, nullItem?: string) => list(ref(shared(key, item)), nullItem);
+
 /** SD blocks that inline an HTTP client config. */
 const withHttp = <P extends TProperties>(goType: string, props: P) => obj(goType, { ...httpClientProps, ...props });
 
 export const sdSchemas = {
-  static_configs: list(TargetGroupSchema, 'empty or null section in static_configs'),
-  file_sd_configs: list(
+  static_configs: sdList('static_configs', TargetGroupSchema, 'empty or null section in static_configs'),
+  file_sd_configs: sdList(
+    'file_sd_configs',
     obj('file.plain', {
       files: opt(strList()),
       refresh_interval: T.String({ format: 'duration', default: '5m' }),
     }),
   ),
-  http_sd_configs: list(
+  http_sd_configs: sdList(
+    'http_sd_configs',
     withHttp('http.plain', {
       url: opt(url()),
       refresh_interval: T.String({ format: 'duration', default: '1m' }),
     }),
   ),
-  dns_sd_configs: list(
+  dns_sd_configs: sdList(
+    'dns_sd_configs',
     obj('dns.plain', {
       names: opt(strList()),
       refresh_interval: T.String({ format: 'duration', default: '30s' }),
@@ -167,7 +205,8 @@ export const sdSchemas = {
       port: opt(int()),
     }),
   ),
-  kubernetes_sd_configs: list(
+  kubernetes_sd_configs: sdList(
+    'kubernetes_sd_configs',
     withHttp('kubernetes.plain', {
       api_server: opt(url()),
       role: opt(str()),
@@ -190,7 +229,8 @@ export const sdSchemas = {
       attach_metadata: opt(obj('kubernetes.plain', { node: opt(bool()), namespace: opt(bool()) })),
     }),
   ),
-  consul_sd_configs: list(
+  consul_sd_configs: sdList(
+    'consul_sd_configs',
     withHttp('consul.plain', {
       server: T.String({ default: 'localhost:8500' }),
       path_prefix: opt(str()),
@@ -210,7 +250,8 @@ export const sdSchemas = {
       filter: opt(str()),
     }),
   ),
-  ec2_sd_configs: list(
+  ec2_sd_configs: sdList(
+    'ec2_sd_configs',
     withHttp('aws.plain', {
       endpoint: opt(str()),
       region: opt(str()),
@@ -230,7 +271,8 @@ export const sdSchemas = {
       ),
     }),
   ),
-  lightsail_sd_configs: list(
+  lightsail_sd_configs: sdList(
+    'lightsail_sd_configs',
     withHttp('aws.plain', {
       endpoint: opt(str()),
       region: opt(str()),
@@ -242,7 +284,8 @@ export const sdSchemas = {
       port: T.Integer({ default: 80 }),
     }),
   ),
-  azure_sd_configs: list(
+  azure_sd_configs: sdList(
+    'azure_sd_configs',
     withHttp('azure.plain', {
       environment: T.String({ default: 'AzurePublicCloud' }),
       authentication_method: T.String({ default: 'OAuth' }),
@@ -255,7 +298,8 @@ export const sdSchemas = {
       port: T.Integer({ default: 80 }),
     }),
   ),
-  gce_sd_configs: list(
+  gce_sd_configs: sdList(
+    'gce_sd_configs',
     obj('gce.plain', {
       project: opt(str()),
       zone: opt(str()),
@@ -265,7 +309,8 @@ export const sdSchemas = {
       tag_separator: T.String({ default: ',' }),
     }),
   ),
-  openstack_sd_configs: list(
+  openstack_sd_configs: sdList(
+    'openstack_sd_configs',
     obj('openstack.plain', {
       identity_endpoint: opt(str()),
       username: opt(str()),
@@ -283,17 +328,19 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
       port: T.Integer({ default: 80 }),
       all_tenants: opt(bool()),
-      tls_config: opt(TLSConfigSchema),
+      tls_config: opt(ref(TLSConfigSchema)),
       availability: T.String({ default: 'public' }),
     }),
   ),
-  digitalocean_sd_configs: list(
+  digitalocean_sd_configs: sdList(
+    'digitalocean_sd_configs',
     withHttp('digitalocean.plain', {
       port: T.Integer({ default: 80 }),
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  docker_sd_configs: list(
+  docker_sd_configs: sdList(
+    'docker_sd_configs',
     withHttp('moby.plain', {
       host: opt(str()),
       port: T.Integer({ default: 80 }),
@@ -303,7 +350,8 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  dockerswarm_sd_configs: list(
+  dockerswarm_sd_configs: sdList(
+    'dockerswarm_sd_configs',
     withHttp('moby.plain', {
       host: opt(str()),
       role: opt(str()),
@@ -312,13 +360,15 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  eureka_sd_configs: list(
+  eureka_sd_configs: sdList(
+    'eureka_sd_configs',
     withHttp('eureka.plain', {
       server: opt(str()),
       refresh_interval: T.String({ format: 'duration', default: '30s' }),
     }),
   ),
-  hetzner_sd_configs: list(
+  hetzner_sd_configs: sdList(
+    'hetzner_sd_configs',
     withHttp('hetzner.plain', {
       role: opt(str()),
       port: T.Integer({ default: 80 }),
@@ -326,14 +376,16 @@ export const sdSchemas = {
       label_selector: opt(str()),
     }),
   ),
-  ionos_sd_configs: list(
+  ionos_sd_configs: sdList(
+    'ionos_sd_configs',
     withHttp('ionos.plain', {
       datacenter_id: opt(str()),
       port: T.Integer({ default: 80 }),
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  kuma_sd_configs: list(
+  kuma_sd_configs: sdList(
+    'kuma_sd_configs',
     withHttp('xds.plain', {
       server: opt(str()),
       client_id: opt(str()),
@@ -341,7 +393,8 @@ export const sdSchemas = {
       fetch_timeout: T.String({ format: 'duration', default: '2m' }),
     }),
   ),
-  linode_sd_configs: list(
+  linode_sd_configs: sdList(
+    'linode_sd_configs',
     withHttp('linode.plain', {
       region: opt(str()),
       port: T.Integer({ default: 80 }),
@@ -349,7 +402,8 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  marathon_sd_configs: list(
+  marathon_sd_configs: sdList(
+    'marathon_sd_configs',
     withHttp('marathon.plain', {
       servers: opt(strList()),
       refresh_interval: T.String({ format: 'duration', default: '30s' }),
@@ -357,21 +411,24 @@ export const sdSchemas = {
       auth_token_file: opt(str()),
     }),
   ),
-  nerve_sd_configs: list(
+  nerve_sd_configs: sdList(
+    'nerve_sd_configs',
     obj('zookeeper.plain', {
       servers: opt(strList()),
       paths: opt(strList()),
       timeout: T.String({ format: 'duration', default: '10s' }),
     }),
   ),
-  serverset_sd_configs: list(
+  serverset_sd_configs: sdList(
+    'serverset_sd_configs',
     obj('zookeeper.plain', {
       servers: opt(strList()),
       paths: opt(strList()),
       timeout: T.String({ format: 'duration', default: '10s' }),
     }),
   ),
-  nomad_sd_configs: list(
+  nomad_sd_configs: sdList(
+    'nomad_sd_configs',
     withHttp('nomad.plain', {
       allow_stale: T.Boolean({ default: true }),
       namespace: T.String({ default: 'default' }),
@@ -381,7 +438,8 @@ export const sdSchemas = {
       tag_separator: T.String({ default: ',' }),
     }),
   ),
-  ovhcloud_sd_configs: list(
+  ovhcloud_sd_configs: sdList(
+    'ovhcloud_sd_configs',
     obj('ovhcloud.plain', {
       application_key: opt(str()),
       application_secret: opt(secret()),
@@ -391,7 +449,8 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  puppetdb_sd_configs: list(
+  puppetdb_sd_configs: sdList(
+    'puppetdb_sd_configs',
     withHttp('puppetdb.plain', {
       url: opt(str()),
       query: opt(str()),
@@ -400,7 +459,8 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  scaleway_sd_configs: list(
+  scaleway_sd_configs: sdList(
+    'scaleway_sd_configs',
     withHttp('scaleway.plain', {
       access_key: opt(str()),
       secret_key: opt(secret()),
@@ -415,7 +475,8 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  stackit_sd_configs: list(
+  stackit_sd_configs: sdList(
+    'stackit_sd_configs',
     withHttp('stackit.plain', {
       endpoint: opt(str()),
       region: T.String({ default: 'eu01' }),
@@ -429,7 +490,8 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
     }),
   ),
-  triton_sd_configs: list(
+  triton_sd_configs: sdList(
+    'triton_sd_configs',
     obj('triton.plain', {
       account: opt(str()),
       role: T.String({ default: 'container' }),
@@ -439,10 +501,11 @@ export const sdSchemas = {
       port: T.Integer({ default: 9163 }),
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
       version: T.Integer({ default: 1 }),
-      tls_config: opt(TLSConfigSchema),
+      tls_config: opt(ref(TLSConfigSchema)),
     }),
   ),
-  uyuni_sd_configs: list(
+  uyuni_sd_configs: sdList(
+    'uyuni_sd_configs',
     withHttp('uyuni.plain', {
       server: opt(str()),
       username: opt(str()),
@@ -452,7 +515,8 @@ export const sdSchemas = {
       refresh_interval: T.String({ format: 'duration', default: '1m' }),
     }),
   ),
-  vultr_sd_configs: list(
+  vultr_sd_configs: sdList(
+    'vultr_sd_configs',
     withHttp('vultr.plain', {
       port: T.Integer({ default: 80 }),
       refresh_interval: T.String({ format: 'duration', default: '60s' }),
@@ -461,8 +525,7 @@ export const sdSchemas = {
 };
 
 export type SDConfigKey = keyof typeof sdSchemas;
-export const SD_CONFIG_KEYS = Object.keys(sdSchemas) as SDConfigKey[];
-const sdProps = Object.fromEntries(SD_CONFIG_KEYS.map((k) => [k, opt(sdSchemas[k])])) as {
+const sdProps = Object.fromEntries((Object.keys(sdSchemas) as SDConfigKey[]).map((k) => [k, opt(sdSchemas[k])])) as {
   [K in SDConfigKey]: TOptional<(typeof sdSchemas)[K]>;
 };
 
@@ -493,40 +556,45 @@ export const GlobalConfigSchema = obj('config.plain', {
   extra_scrape_metrics: opt(bool()),
 });
 
-export const ScrapeConfigSchema = obj('config.plain', {
-  job_name: opt(str()),
-  honor_labels: T.Boolean({ default: false }),
-  honor_timestamps: T.Boolean({ default: true }),
-  track_timestamps_staleness: T.Boolean({ default: false }),
-  params: opt(T.Record(T.String(), strList())),
-  scrape_interval: opt(dur()),
-  scrape_timeout: opt(dur()),
-  scrape_protocols: opt(strList()),
-  fallback_scrape_protocol: opt(str()),
-  scrape_native_histograms: opt(bool()),
-  always_scrape_classic_histograms: opt(bool()),
-  convert_classic_histograms_to_nhcb: opt(bool()),
-  scrape_failure_log_file: opt(str()),
-  metrics_path: T.String({ default: '/metrics' }),
-  scheme: T.String({ default: 'http' }),
-  enable_compression: T.Boolean({ default: true }),
-  body_size_limit: opt(size()),
-  sample_limit: opt(uint()),
-  target_limit: opt(uint()),
-  label_limit: opt(uint()),
-  label_name_length_limit: opt(uint()),
-  label_value_length_limit: opt(uint()),
-  native_histogram_bucket_limit: opt(uint()),
-  native_histogram_min_bucket_factor: opt(num()),
-  keep_dropped_targets: opt(uint()),
-  metric_name_validation_scheme: opt(str()),
-  metric_name_escaping_scheme: opt(str()),
-  extra_scrape_metrics: opt(bool()),
-  ...httpClientProps,
-  ...sdProps,
-  relabel_configs: opt(list(RelabelConfigSchema, 'empty or null target relabeling rule in scrape config')),
-  metric_relabel_configs: opt(list(RelabelConfigSchema, 'empty or null metric relabeling rule in scrape config')),
-});
+export const ScrapeConfigSchema = shared(
+  'scrape_config',
+  obj('config.plain', {
+    job_name: opt(str()),
+    honor_labels: T.Boolean({ default: false }),
+    honor_timestamps: T.Boolean({ default: true }),
+    track_timestamps_staleness: T.Boolean({ default: false }),
+    params: opt(T.Record(T.String(), strList())),
+    scrape_interval: opt(dur()),
+    scrape_timeout: opt(dur()),
+    scrape_protocols: opt(strList()),
+    fallback_scrape_protocol: opt(str()),
+    scrape_native_histograms: opt(bool()),
+    always_scrape_classic_histograms: opt(bool()),
+    convert_classic_histograms_to_nhcb: opt(bool()),
+    scrape_failure_log_file: opt(str()),
+    metrics_path: T.String({ default: '/metrics' }),
+    scheme: T.String({ default: 'http' }),
+    enable_compression: T.Boolean({ default: true }),
+    body_size_limit: opt(size()),
+    sample_limit: opt(uint()),
+    target_limit: opt(uint()),
+    label_limit: opt(uint()),
+    label_name_length_limit: opt(uint()),
+    label_value_length_limit: opt(uint()),
+    native_histogram_bucket_limit: opt(uint()),
+    native_histogram_min_bucket_factor: opt(num()),
+    keep_dropped_targets: opt(uint()),
+    metric_name_validation_scheme: opt(str()),
+    metric_name_escaping_scheme: opt(str()),
+    extra_scrape_metrics: opt(bool()),
+    ...httpClientProps,
+    ...sdProps,
+    relabel_configs: opt(list(ref(RelabelConfigSchema), 'empty or null target relabeling rule in scrape config')),
+    metric_relabel_configs: opt(
+      list(ref(RelabelConfigSchema), 'empty or null metric relabeling rule in scrape config'),
+    ),
+  }),
+);
 
 const SigV4Schema = obj('sigv4.plain', {
   region: opt(str()),
@@ -546,12 +614,12 @@ export const AlertmanagerConfigSchema = obj('config.plain', {
   path_prefix: opt(str()),
   timeout: T.String({ format: 'duration', default: '10s' }),
   api_version: T.String({ default: 'v2' }),
-  relabel_configs: opt(list(RelabelConfigSchema, 'empty or null Alertmanager target relabeling rule')),
-  alert_relabel_configs: opt(list(RelabelConfigSchema, 'empty or null Alertmanager alert relabeling rule')),
+  relabel_configs: opt(list(ref(RelabelConfigSchema), 'empty or null Alertmanager target relabeling rule')),
+  alert_relabel_configs: opt(list(ref(RelabelConfigSchema), 'empty or null Alertmanager alert relabeling rule')),
 });
 
 export const AlertingConfigSchema = obj('config.plain', {
-  alert_relabel_configs: opt(list(RelabelConfigSchema, 'empty or null alert relabeling rule')),
+  alert_relabel_configs: opt(list(ref(RelabelConfigSchema), 'empty or null alert relabeling rule')),
   alertmanagers: opt(list(AlertmanagerConfigSchema, 'empty or null alertmanager config')),
 });
 
@@ -602,7 +670,7 @@ export const RemoteWriteConfigSchema = obj('config.plain', {
   url: opt(url()),
   remote_timeout: T.String({ format: 'duration', default: '30s' }),
   headers: opt(strMap()),
-  write_relabel_configs: opt(list(RelabelConfigSchema, 'empty or null relabeling rule in remote write config')),
+  write_relabel_configs: opt(list(ref(RelabelConfigSchema), 'empty or null relabeling rule in remote write config')),
   name: opt(str()),
   send_exemplars: opt(bool()),
   send_native_histograms: opt(bool()),
@@ -644,7 +712,7 @@ export const TracingConfigSchema = obj('config.plain', {
   endpoint: opt(str()),
   sampling_fraction: opt(num()),
   insecure: opt(bool()),
-  tls_config: opt(TLSConfigSchema),
+  tls_config: opt(ref(TLSConfigSchema)),
   headers: opt(strMap()),
   compression: opt(str()),
   timeout: opt(dur()),
@@ -672,7 +740,7 @@ export const ConfigSchema = obj('config.plain', {
   alerting: opt(AlertingConfigSchema),
   rule_files: opt(strList()),
   scrape_config_files: opt(strList()),
-  scrape_configs: opt(list(ScrapeConfigSchema, 'empty or null scrape config section')),
+  scrape_configs: opt(list(ref(ScrapeConfigSchema), 'empty or null scrape config section')),
   storage: opt(StorageConfigSchema),
   tracing: opt(TracingConfigSchema),
   remote_write: opt(list(RemoteWriteConfigSchema, 'empty or null remote write config section')),
@@ -680,11 +748,17 @@ export const ConfigSchema = obj('config.plain', {
   otlp: opt(OTLPConfigSchema),
 });
 
-/** A file named in scrape_config_files: only `scrape_configs`. */
 export const ScrapeConfigsFileSchema = obj('config.ScrapeConfigs', {
-  scrape_configs: opt(list(ScrapeConfigSchema, 'empty or null scrape config section')),
+  scrape_configs: opt(list(ref(ScrapeConfigSchema), 'empty or null scrape config section')),
 });
 
 /** A file_sd target group (one element of a file_sd file's list). */
-export const TargetGroupFileSchema = T.Array(TargetGroupSchema);
+export const TargetGroupFileSchema = T.Array(ref(TargetGroupSchema));
 export { TargetGroupSchema };
+
+export const ROOT_SCHEMAS: Record<RootName, TSchema> = {
+  config: { ...ConfigSchema, $id: 'root_config' },
+  scrapeConfigsFile: { ...ScrapeConfigsFileSchema, $id: 'root_scrape_configs_file' },
+  targetGroups: { ...TargetGroupFileSchema, $id: 'root_target_groups' },
+  targetGroup: { $id: 'root_target_group', $ref: 'static_configs' } as unknown as TSchema,
+};
