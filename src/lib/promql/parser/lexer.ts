@@ -77,8 +77,9 @@ export const T = {
 
 export type TokenType = (typeof T)[keyof typeof T];
 
+/** Operators (Prometheus counts `@` among them). */
 export function isOperator(t: number): boolean {
-  return t >= 20 && t < 40;
+  return (t >= 20 && t < 40) || t === T.AT;
 }
 export function isAggregator(t: number): boolean {
   return t >= 40 && t < 60;
@@ -335,7 +336,7 @@ export class Lexer {
       case 41:
         this.emit(T.RIGHT_PAREN, start);
         this.parenDepth--;
-        if (this.parenDepth < 0) this.fail(`unexpected right parenthesis ')'`, start);
+        if (this.parenDepth < 0) this.fail(`unexpected right parenthesis ')'`, this.pos);
         return;
       case 123:
         this.braceOpen = true;
@@ -392,8 +393,8 @@ export class Lexer {
         return this.emit(T.RIGHT_BRACKET, start);
       case 58:
         this.emit(T.COLON, start);
-        if (!this.gotDuration) this.fail('unexpected colon before duration in duration expression', start);
-        if (this.gotColon) this.fail('unexpected repeated colon in duration expression', start);
+        if (!this.gotDuration) this.fail('unexpected colon before duration in duration expression', this.pos);
+        if (this.gotColon) this.fail('unexpected repeated colon in duration expression', this.pos);
         this.gotColon = true;
         return;
       case 40:
@@ -402,7 +403,7 @@ export class Lexer {
       case 41:
         this.emit(T.RIGHT_PAREN, start);
         this.parenDepth--;
-        if (this.parenDepth < 0) this.fail(`unexpected right parenthesis ')'`, start);
+        if (this.parenDepth < 0) this.fail(`unexpected right parenthesis ')'`, this.pos);
         return;
       case 43:
         return this.emit(T.ADD, start);

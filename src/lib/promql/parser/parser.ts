@@ -15,7 +15,6 @@
 import { Matcher, type MatchType } from '../../model/matcher.js';
 import { METRIC_NAME } from '../../model/labels.js';
 import { RegexError } from '../../model/regex.js';
-import { parseDuration, DurationError } from '../../model/duration.js';
 import {
   type AggregateExpr,
   type AggregateOp,
@@ -60,6 +59,9 @@ export interface ParseOptions {
 }
 
 type Mut<N> = { -readonly [K in keyof N]: N[K] };
+
+/** Stand-in selectors of `x[5m]` where x is not a selector (already reported as an error). */
+const PLACEHOLDERS = new WeakSet<VectorSelector>();
 
 /** Thrown internally to stop at a syntax error. */
 class Abort extends Error {}
@@ -216,7 +218,7 @@ function formatF6(x: number): string {
 }
 
 /** Parses a NUMBER token like Prometheus: strconv.ParseInt(base 0), then ParseFloat. */
-export function parseNumberLiteral(text: string): number | null {
+export function parseNumberLiteral(text: string): number | null | 'range' {
   const s = text.indexOf('_') >= 0 ? text.replace(/_/g, '') : text;
   const lower = s.toLowerCase();
   if (lower === 'inf' || lower === '+inf' || lower === 'infinity') return Infinity;
@@ -230,7 +232,8 @@ export function parseNumberLiteral(text: string): number | null {
   }
   if (/^0[0-7]+$/.test(s)) return Number(BigInt('0o' + s.slice(1)));
   if (!/^(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/.test(lower)) return null;
-  return Number(s);
+  const v = Number(s);
+  return Number.isFinite(v) ? v : 'range';
 }
 
 /** Go unquoting of a PromQL string literal (validated by the lexer). */
@@ -343,6 +346,47 @@ function decodeUtf8Escaped(b: readonly number[]): string {
     }
   }
   return out;
+}
+
+const DURATION_UNIT_MS: Record<string, [number, number]> = {
+  y: [365 * 24 * 3600_000, 1],
+  w: [7 * 24 * 3600_000, 2],
+  d: [24 * 3600_000, 3],
+  h: [3600_000, 4],
+  m: [60_000, 5],
+  s: [1000, 6],
+  ms: [1, 7],
+};
+
+/**
+ * Parses a duration like prometheus/common model.ParseDuration, returning ms or the error text
+ * (`unknown unit "hs" in duration "5y1hs"`, `not a valid duration string: "5m1h"`).
+ */
+export function parsePromDuration(s: string): number | string {
+  if (s === '0') return 0;
+  if (s === '') return 'empty duration string';
+  const bad = `not a valid duration string: ${q(s)}`;
+  let ms = 0;
+  let lastPos = 0;
+  let i = 0;
+  while (i < s.length) {
+    let j = i;
+    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+    if (j === i) return bad;
+    const v = Number(s.slice(i, j));
+    let k = j;
+    while (k < s.length && !(s.charCodeAt(k) >= 48 && s.charCodeAt(k) <= 57)) k++;
+    if (k === j) return bad;
+    const u = s.slice(j, k);
+    const unit = DURATION_UNIT_MS[u];
+    if (!unit) return `unknown unit ${q(u)} in duration ${q(s)}`;
+    if (unit[1] <= lastPos) return bad;
+    lastPos = unit[1];
+    ms += v * unit[0];
+    if (ms * 1e6 > 2 ** 63) return 'duration out of range';
+    i = k;
+  }
+  return ms;
 }
 
 /** Milliseconds of a duration literal in seconds (Go: time.Duration(math.Round(v*1e9)), then ms). */
@@ -616,19 +660,18 @@ class Parser {
     const text = this.lex.val;
     const pos = { start: this.lex.start, end: this.lex.end };
     if (this.cur() === T.DURATION) {
-      let ms = 0;
-      try {
-        ms = parseDuration(text);
-      } catch (e) {
-        if (!(e instanceof DurationError)) throw e;
-        this.addError(pos, e.message);
+      const ms = parsePromDuration(text);
+      if (typeof ms === 'string') {
+        this.addError(pos, ms);
+        return { type: 'NumberLiteral', value: 0, duration: true, pos };
       }
       return { type: 'NumberLiteral', value: ms / 1000, duration: true, pos };
     }
     const v = parseNumberLiteral(text);
-    if (v === null) {
-      this.addError(pos, `error parsing number: strconv.ParseFloat: parsing ${q(text)}: invalid syntax`);
-      return { type: 'NumberLiteral', value: 0, duration: false, pos };
+    if (typeof v !== 'number') {
+      const why = v === null ? 'invalid syntax' : 'value out of range';
+      this.addError(pos, `error parsing number: strconv.ParseFloat: parsing ${q(text)}: ${why}`);
+      return { type: 'NumberLiteral', value: v === null ? 0 : Infinity, duration: false, pos };
     }
     return { type: 'NumberLiteral', value: v, duration: false, pos };
   }
@@ -896,7 +939,7 @@ class Parser {
   }
 
   private parseVectorSelectorPlaceholder(start: number, end: number): VectorSelector {
-    return {
+    const vs: VectorSelector = {
       type: 'VectorSelector',
       name: '',
       matchers: [],
@@ -907,6 +950,8 @@ class Parser {
       bypassEmptyMatcherCheck: true,
       pos: { start, end },
     };
+    PLACEHOLDERS.add(vs);
+    return vs;
   }
 
   private startsDuration(): boolean {
@@ -1104,8 +1149,13 @@ class Parser {
   private addOffset(e: Expr, ms: number, expr: DurationExpr | null, end: number): Expr {
     let target: Mut<VectorSelector> | Mut<SubqueryExpr>;
     if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') target = e;
-    else if (e.type === 'MatrixSelector') target = e.vectorSelector;
-    else {
+    else if (e.type === 'MatrixSelector') {
+      if (PLACEHOLDERS.has(e.vectorSelector)) {
+        this.addError(e.pos, 'ranges only allowed for vector selectors');
+        return e;
+      }
+      target = e.vectorSelector;
+    } else {
       this.addError(
         e.pos,
         'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
@@ -1158,8 +1208,13 @@ class Parser {
   private setAt(e: Expr, ts: number | null, which: StartOrEnd | null, end: number): Expr {
     let target: Mut<VectorSelector> | Mut<SubqueryExpr>;
     if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') target = e;
-    else if (e.type === 'MatrixSelector') target = e.vectorSelector;
-    else {
+    else if (e.type === 'MatrixSelector') {
+      if (PLACEHOLDERS.has(e.vectorSelector)) {
+        this.addError(e.pos, 'ranges only allowed for vector selectors');
+        return e;
+      }
+      target = e.vectorSelector;
+    } else {
       this.addError(
         e.pos,
         '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery',
@@ -1179,7 +1234,16 @@ class Parser {
   // ---- type checks (Prometheus' checkAST) ----------------------------------------------------
 
   check(node: Expr): ValueType {
-    const typ = exprType(node);
+    let typ: ValueType;
+    switch (node.type) {
+      case 'BinaryExpr':
+      case 'ParenExpr':
+      case 'UnaryExpr':
+        typ = 'none'; // computed from the children below, avoiding exprType's recursion
+        break;
+      default:
+        typ = exprType(node);
+    }
     switch (node.type) {
       case 'AggregateExpr':
         this.expectType(node.expr, 'vector', 'aggregation expression');
@@ -1189,53 +1253,22 @@ class Parser {
         }
         break;
       case 'BinaryExpr': {
-        const n: Mut<BinaryExpr> = node;
-        const lt = this.check(n.lhs);
-        const rt = this.check(n.rhs);
-        const opRange = (): PositionRange => {
-          let s = n.lhs.pos.end;
-          while (s < this.input.length && isSpaceCode(this.input.charCodeAt(s))) s++;
-          let e = n.rhs.pos.start - 1;
-          while (e > s && isSpaceCode(this.input.charCodeAt(e))) e--;
-          return { start: s, end: e };
-        };
-        if (n.returnBool && !isComparisonOp(n.op)) {
-          this.addError(opRange(), 'bool modifier can only be used on comparison operators');
+        // Left-deep operator chains (a + b + c + …) are walked iteratively: they can be
+        // thousands of nodes deep.
+        const spine: Mut<BinaryExpr>[] = [];
+        let cur: Expr = node;
+        while (cur.type === 'BinaryExpr') {
+          spine.push(cur);
+          cur = cur.lhs;
         }
-        if (isComparisonOp(n.op) && !n.returnBool && lt === 'scalar' && rt === 'scalar') {
-          this.addError(opRange(), 'comparisons between scalars must use BOOL modifier');
+        let lt = this.check(cur);
+        for (let i = spine.length - 1; i >= 0; i--) {
+          const n = spine[i]!;
+          const rt = this.check(n.rhs);
+          this.checkBinary(n, lt, rt);
+          lt = lt === 'scalar' && rt === 'scalar' ? 'scalar' : 'vector';
         }
-        const vm = n.vectorMatching as Mut<NonNullable<BinaryExpr['vectorMatching']>> | null;
-        if (vm) {
-          if (isSetOp(n.op) && vm.card === 'one-to-one') vm.card = 'many-to-many';
-          if (vm.on) {
-            for (const l1 of vm.matchingLabels) {
-              for (const l2 of vm.include) {
-                if (l1 === l2) this.addError(opRange(), `label ${q(l1)} must not occur in ON and GROUP clause at once`);
-              }
-            }
-          }
-        }
-        if (lt !== 'scalar' && lt !== 'vector') {
-          this.addError(n.lhs.pos, 'binary expression must contain only scalar and instant vector types');
-        }
-        if (rt !== 'scalar' && rt !== 'vector') {
-          this.addError(n.rhs.pos, 'binary expression must contain only scalar and instant vector types');
-        }
-        if ((lt !== 'vector' || rt !== 'vector') && vm) {
-          if (vm.matchingLabels.length > 0) {
-            this.addError(n.pos, 'vector matching only allowed between instant vectors');
-          }
-          n.vectorMatching = null;
-        } else if (vm && isSetOp(n.op)) {
-          if (vm.card === 'one-to-many' || vm.card === 'many-to-one') {
-            this.addError(n.pos, `no grouping allowed for ${q(n.op)} operation`);
-          }
-          if (vm.card !== 'many-to-many') this.addError(n.pos, 'set operations must always be many-to-many');
-        }
-        if ((lt === 'scalar' || rt === 'scalar') && isSetOp(n.op)) {
-          this.addError(n.pos, `set operator ${q(n.op)} not allowed in binary scalar expression`);
-        }
+        typ = lt;
         break;
       }
       case 'Call': {
@@ -1296,10 +1329,11 @@ class Parser {
         break;
       }
       case 'ParenExpr':
-        this.check(node.expr);
+        typ = this.check(node.expr);
         break;
       case 'UnaryExpr': {
         const t = this.check(node.expr);
+        typ = t;
         if (t !== 'scalar' && t !== 'vector') {
           this.addError(
             node.pos,
@@ -1335,6 +1369,53 @@ class Parser {
         break;
     }
     return typ;
+  }
+
+  private checkBinary(n: Mut<BinaryExpr>, lt: ValueType, rt: ValueType): void {
+    const opRange = (): PositionRange => {
+      let s = n.lhs.pos.end;
+      while (s < this.input.length && isSpaceCode(this.input.charCodeAt(s))) s++;
+      let e = n.rhs.pos.start - 1;
+      while (e > s && isSpaceCode(this.input.charCodeAt(e))) e--;
+      return { start: s, end: e };
+    };
+    if (n.returnBool && !isComparisonOp(n.op)) {
+      this.addError(opRange(), 'bool modifier can only be used on comparison operators');
+    }
+    if (isComparisonOp(n.op) && !n.returnBool && lt === 'scalar' && rt === 'scalar') {
+      this.addError(opRange(), 'comparisons between scalars must use BOOL modifier');
+    }
+    const vm = n.vectorMatching as Mut<NonNullable<BinaryExpr['vectorMatching']>> | null;
+    if (vm) {
+      if (isSetOp(n.op) && vm.card === 'one-to-one') vm.card = 'many-to-many';
+      if (vm.on) {
+        for (const l1 of vm.matchingLabels) {
+          for (const l2 of vm.include) {
+            if (l1 === l2) this.addError(opRange(), `label ${q(l1)} must not occur in ON and GROUP clause at once`);
+          }
+        }
+      }
+    }
+    if (lt !== 'scalar' && lt !== 'vector') {
+      this.addError(n.lhs.pos, 'binary expression must contain only scalar and instant vector types');
+    }
+    if (rt !== 'scalar' && rt !== 'vector') {
+      this.addError(n.rhs.pos, 'binary expression must contain only scalar and instant vector types');
+    }
+    if ((lt !== 'vector' || rt !== 'vector') && vm) {
+      if (vm.matchingLabels.length > 0) {
+        this.addError(n.pos, 'vector matching only allowed between instant vectors');
+      }
+      n.vectorMatching = null;
+    } else if (vm && isSetOp(n.op)) {
+      if (vm.card === 'one-to-many' || vm.card === 'many-to-one') {
+        this.addError(n.pos, `no grouping allowed for ${q(n.op)} operation`);
+      }
+      if (vm.card !== 'many-to-many') this.addError(n.pos, 'set operations must always be many-to-many');
+    }
+    if ((lt === 'scalar' || rt === 'scalar') && isSetOp(n.op)) {
+      this.addError(n.pos, `set operator ${q(n.op)} not allowed in binary scalar expression`);
+    }
   }
 
   private expectType(node: Expr, want: ValueType, context: string): void {
@@ -1381,10 +1462,16 @@ export function parseExpr(input: string, options?: ParseOptions): Expr {
   let expr: Expr | null = null;
   try {
     expr = p.parseTop();
+    if (expr && p.errors.length === 0) p.check(expr);
   } catch (e) {
+    if (e instanceof RangeError) {
+      // JS call-stack exhaustion on absurdly nested input: report it instead of crashing.
+      throw new ParseError(input, [
+        { pos: { start: 0, end: input.length }, message: 'expression is nested too deeply' },
+      ]);
+    }
     if (!(e instanceof Abort)) throw e;
   }
-  if (expr && p.errors.length === 0) p.check(expr);
   if (p.errors.length > 0 || !expr) throw new ParseError(input, p.errors);
   return expr;
 }
