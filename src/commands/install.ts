@@ -64,12 +64,13 @@ enable --now, and a health check. Running it again changes only what differs.`;
       argv: [process.execPath, process.argv[1] ?? 'promctl', ...this.argv],
     });
     this.out(renderPlan(plan, this.color));
-    for (const f of findings) this.finding(f);
+    // The first error is thrown (and printed once by BaseCommand); everything else is printed here.
+    const err = flags['dry-run'] ? undefined : findings.find((f) => f.level === 'error');
+    for (const f of findings) if (f !== err) this.finding(f);
     if (flags['dry-run']) {
       this.out(`dry run: ${planChanges(plan)} change(s) planned, nothing done.`);
       return { plan, findings };
     }
-    const err = findings.find((f) => f.level === 'error');
     if (err) throw new UserError(err.message, ExitCode.failure, err.hint);
     if (!flags.yes) await this.confirm();
     const applied = await applyPlan(plan, realExecutor(opts.root, view));
