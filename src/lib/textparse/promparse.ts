@@ -196,7 +196,7 @@ export class PromParser extends ParserBase {
           continue;
         }
       } else {
-        throw this.expected('expected label name', p, p, 'INVALID');
+        throw this.expected('expected label name', p, p, c === LF ? 'LINEBREAK' : 'INVALID');
       }
       p = this.skipWs(p);
       if (p >= end || b[p] !== EQUAL) throw this.expected('expected equal', p, p, tokName(b, p, end));
