@@ -4,7 +4,15 @@ import { PromParser } from '../../src/lib/textparse/promparse.js';
 
 /** One parsed entry in a comparable form. */
 export type Entry =
-  | { series: string; value: number; ts?: number; key: string; type?: string; exemplar?: { labels: string; value: number; ts?: number }; ct?: number }
+  | {
+      series: string;
+      value: number;
+      ts?: number;
+      key: string;
+      type?: string;
+      exemplar?: { labels: string; value: number; ts?: number };
+      ct?: number;
+    }
   | { help: string; text: string }
   | { type: string; name: string }
   | { unit: string; name: string }
@@ -20,7 +28,12 @@ export function collect(p: Parser, opts: { types?: boolean; ct?: boolean } = {})
         if (ts !== undefined) s.ts = ts;
         if (opts.types) s.type = p.type();
         const ex = p.exemplar();
-        if (ex) s.exemplar = { labels: ex.labels.toString(), value: ex.value, ...(ex.timestamp !== undefined ? { ts: ex.timestamp } : {}) };
+        if (ex)
+          s.exemplar = {
+            labels: ex.labels.toString(),
+            value: ex.value,
+            ...(ex.timestamp !== undefined ? { ts: ex.timestamp } : {}),
+          };
         if (opts.ct) {
           const ct = p.createdTimestamp();
           if (ct !== undefined) s.ct = ct;
@@ -62,5 +75,7 @@ export function parseError(f: () => unknown): Error | null {
 
 /** Only the series entries as `labels value [ts]` strings. */
 export function seriesOf(entries: Entry[]): string[] {
-  return entries.filter((e): e is Extract<Entry, { series: string }> => 'series' in e).map((e) => `${e.series} ${e.value}${e.ts !== undefined ? ' @' + e.ts : ''}`);
+  return entries
+    .filter((e): e is Extract<Entry, { series: string }> => 'series' in e)
+    .map((e) => `${e.series} ${e.value}${e.ts !== undefined ? ' @' + e.ts : ''}`);
 }

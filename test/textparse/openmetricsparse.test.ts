@@ -82,8 +82,19 @@ hh_sum 324789.3
   });
 
   it('rejects blank lines, free comments and extra whitespace', () => {
-    for (const bad of ['a 1\n\n# EOF\n', '# random\n# EOF\n', 'a  1\n# EOF\n', 'a 1 \n# EOF\n', ' a 1\n# EOF\n', 'a{b="c", d="e"} 1\n# EOF\n', 'a 1\t\n# EOF\n']) {
-      expect(parseError(() => all(bad)), JSON.stringify(bad)).toBeInstanceOf(ParseError);
+    for (const bad of [
+      'a 1\n\n# EOF\n',
+      '# random\n# EOF\n',
+      'a  1\n# EOF\n',
+      'a 1 \n# EOF\n',
+      ' a 1\n# EOF\n',
+      'a{b="c", d="e"} 1\n# EOF\n',
+      'a 1\t\n# EOF\n',
+    ]) {
+      expect(
+        parseError(() => all(bad)),
+        JSON.stringify(bad),
+      ).toBeInstanceOf(ParseError);
     }
   });
 
@@ -104,7 +115,10 @@ hh_sum 324789.3
       '{__name__="a"} 1 @-1100',
     ]);
     for (const t of ['NaN', 'Inf', '-Inf', '1_2', '0x1p-3', 'z', '1.1.1']) {
-      expect(parseError(() => all(`a 1 ${t}\n# EOF\n`)), t).toBeInstanceOf(ParseError);
+      expect(
+        parseError(() => all(`a 1 ${t}\n# EOF\n`)),
+        t,
+      ).toBeInstanceOf(ParseError);
     }
     expect(parseError(() => all('a 1 NaN\n# EOF\n'))!.message).toBe('invalid timestamp NaN');
   });
@@ -113,7 +127,13 @@ hh_sum 324789.3
     const e = om('a_total 1 # {} 2\na_total 1 5 # {x="y"} 2 3\n# EOF\n');
     expect(e).toEqual([
       { series: '{__name__="a_total"}', value: 1, key: 'a_total', exemplar: { labels: '{}', value: 2 } },
-      { series: '{__name__="a_total"}', value: 1, ts: 5000, key: 'a_total', exemplar: { labels: '{x="y"}', value: 2, ts: 3000 } },
+      {
+        series: '{__name__="a_total"}',
+        value: 1,
+        ts: 5000,
+        key: 'a_total',
+        exemplar: { labels: '{x="y"}', value: 2, ts: 3000 },
+      },
     ]);
     for (const bad of [
       'a_total 1 #\n',
@@ -127,7 +147,10 @@ hh_sum 324789.3
       'a_total 1 # {"q"} 1\n',
       'a_total 1 # {id="a"}  \n',
     ]) {
-      expect(parseError(() => all(bad + '# EOF\n')), JSON.stringify(bad)).toBeInstanceOf(ParseError);
+      expect(
+        parseError(() => all(bad + '# EOF\n')),
+        JSON.stringify(bad),
+      ).toBeInstanceOf(ParseError);
     }
   });
 
@@ -139,13 +162,19 @@ hh_sum 324789.3
     const text = '# TYPE "my.counter" counter\n{"my.counter_total","some.label"="x"} 1\n# EOF\n';
     expect(om(text)).toEqual([
       { type: 'counter', name: 'my.counter' },
-      { series: '{__name__="my.counter_total", "some.label"="x"}', value: 1, key: '{"my.counter_total","some.label"="x"}' },
+      {
+        series: '{__name__="my.counter_total", "some.label"="x"}',
+        value: 1,
+        key: '{"my.counter_total","some.label"="x"}',
+      },
     ]);
     expect(parseError(() => all(text, true))).toBeInstanceOf(ParseError);
   });
 
   it('checks that UNIT is a suffix of the family name', () => {
-    expect(parseError(() => all('# UNIT a seconds\n# EOF\n'))!.message).toBe('unit "seconds" not a suffix of metric "a"');
+    expect(parseError(() => all('# UNIT a seconds\n# EOF\n'))!.message).toBe(
+      'unit "seconds" not a suffix of metric "a"',
+    );
     expect(om('# UNIT a_seconds seconds\n# UNIT b \n# EOF\n')).toEqual([
       { unit: 'seconds', name: 'a_seconds' },
       { unit: '', name: 'b' },
@@ -153,8 +182,19 @@ hh_sum 324789.3
   });
 
   it('needs text after HELP/TYPE/UNIT names', () => {
-    for (const bad of ['# HELP\n', '# HELP \n', '# HELP a\n', '# HELP a\t\n', '# TYPE a\n', '# UNIT a\n', '# FOO a x\n']) {
-      expect(parseError(() => all(bad + '# EOF\n')), bad).toBeInstanceOf(ParseError);
+    for (const bad of [
+      '# HELP\n',
+      '# HELP \n',
+      '# HELP a\n',
+      '# HELP a\t\n',
+      '# TYPE a\n',
+      '# UNIT a\n',
+      '# FOO a x\n',
+    ]) {
+      expect(
+        parseError(() => all(bad + '# EOF\n')),
+        bad,
+      ).toBeInstanceOf(ParseError);
     }
     expect(om('# HELP a \n# EOF\n')).toEqual([{ help: 'a', text: '' }]);
   });
@@ -188,10 +228,12 @@ g_created 5
     it('are skipped with skipCreatedSeries and exposed as createdTimestamp()', () => {
       const e = om(text, { skip: true, ct: true });
       expect(
-        e.filter((x) => 'series' in x).map((x) => {
-          const s = x as { series: string; ct?: number };
-          return `${s.series} ${s.ct ?? '-'}`;
-        }),
+        e
+          .filter((x) => 'series' in x)
+          .map((x) => {
+            const s = x as { series: string; ct?: number };
+            return `${s.series} ${s.ct ?? '-'}`;
+          }),
       ).toEqual([
         '{__name__="a_total", x="1"} 1000500',
         '{__name__="a_total", x="2"} 2000000',
@@ -207,7 +249,11 @@ g_created 5
 
   it('reports the type in force for each series', () => {
     const e = om('# TYPE a counter\na_total 1\n# TYPE s stateset\ns{s="x"} 1\nother 2\n# EOF\n', { types: true });
-    expect(e.filter((x) => 'series' in x).map((x) => (x as { type: string }).type)).toEqual(['counter', 'stateset', 'unknown']);
+    expect(e.filter((x) => 'series' in x).map((x) => (x as { type: string }).type)).toEqual([
+      'counter',
+      'stateset',
+      'unknown',
+    ]);
   });
 
   it('fails a truncated body with a position', () => {

@@ -26,14 +26,26 @@ some:aggregate:rate5m{a_b="c"} 1
     expect(entries).toEqual([
       { help: 'go_gc_duration_seconds', text: 'A summary of the GC invocation durations.' },
       { type: 'summary', name: 'go_gc_duration_seconds' },
-      { series: '{__name__="go_gc_duration_seconds", quantile="0.0"}', value: 4.9351e-5, key: 'go_gc_duration_seconds{quantile="0"}' },
-      { series: '{__name__="go_gc_duration_seconds", quantile="0.25"}', value: 7.424100000000001e-5, key: 'go_gc_duration_seconds{quantile="0.25",}' },
+      {
+        series: '{__name__="go_gc_duration_seconds", quantile="0.0"}',
+        value: 4.9351e-5,
+        key: 'go_gc_duration_seconds{quantile="0"}',
+      },
+      {
+        series: '{__name__="go_gc_duration_seconds", quantile="0.25"}',
+        value: 7.424100000000001e-5,
+        key: 'go_gc_duration_seconds{quantile="0.25",}',
+      },
       { series: '{__name__="go_gc_duration_seconds_sum"}', value: 0.0001, key: 'go_gc_duration_seconds_sum' },
       { series: '{__name__="go_gc_duration_seconds_count"}', value: 3, key: 'go_gc_duration_seconds_count' },
       { comment: '# Hrandom comment' },
       { series: '{__name__="go_goroutines"}', value: 33, ts: 123123, key: 'go_goroutines' },
       { series: '{__name__="_metric_starting_with_underscore"}', value: 1, key: '_metric_starting_with_underscore' },
-      { series: '{__name__="testmetric", _label_starting_with_underscore="foo"}', value: 1, key: 'testmetric{_label_starting_with_underscore="foo"}' },
+      {
+        series: '{__name__="testmetric", _label_starting_with_underscore="foo"}',
+        value: 1,
+        key: 'testmetric{_label_starting_with_underscore="foo"}',
+      },
       { series: '{__name__="testmetric", label="\\"bar\\""}', value: 1, key: 'testmetric{label="\\"bar\\""}' },
       { series: '{__name__="some:aggregate:rate5m", a_b="c"}', value: 1, key: 'some:aggregate:rate5m{a_b="c"}' },
     ]);
@@ -55,13 +67,15 @@ some:aggregate:rate5m{a_b="c"} 1
 
   // CASES.md 6-8: comments, HELP, TYPE.
   it('treats "#" lines as comments unless they are HELP/TYPE after # and blanks', () => {
-    expect(prom('#\tTYPE x summary\n# HELP x  two spaces\n#\n# comment with \\n and \\\\\n#HELP x not meta\n')).toEqual([
-      { type: 'summary', name: 'x' },
-      { help: 'x', text: ' two spaces' },
-      { comment: '#' },
-      { comment: '# comment with \\n and \\\\' },
-      { comment: '#HELP x not meta' },
-    ]);
+    expect(prom('#\tTYPE x summary\n# HELP x  two spaces\n#\n# comment with \\n and \\\\\n#HELP x not meta\n')).toEqual(
+      [
+        { type: 'summary', name: 'x' },
+        { help: 'x', text: ' two spaces' },
+        { comment: '#' },
+        { comment: '# comment with \\n and \\\\' },
+        { comment: '#HELP x not meta' },
+      ],
+    );
   });
 
   it('gives an empty help for "# HELP name" with no text or one trailing space', () => {
@@ -102,18 +116,26 @@ some:aggregate:rate5m{a_b="c"} 1
 
   it('accepts TYPE before or after HELP and reports the type in force for series', () => {
     const e = prom('# TYPE a counter\n# HELP a h\na 1\na_total 2\nb 3\n', { types: true });
-    expect(e.filter((x) => 'series' in x).map((x) => (x as { type: string }).type)).toEqual(['counter', 'counter', 'unknown']);
+    expect(e.filter((x) => 'series' in x).map((x) => (x as { type: string }).type)).toEqual([
+      'counter',
+      'counter',
+      'unknown',
+    ]);
   });
 
   // CASES.md 11.
   it('rejects # TYPE # and # HELP # with Prometheus wording', () => {
-    expect(parseError(() => all('# TYPE #\n'))!.message).toBe('expected metric name after TYPE, got "#" ("INVALID") while parsing: "# TYPE #"');
+    expect(parseError(() => all('# TYPE #\n'))!.message).toBe(
+      'expected metric name after TYPE, got "#" ("INVALID") while parsing: "# TYPE #"',
+    );
     expect(parseError(() => all('# HELP #\n'))!.message).toMatch(/^expected metric name after HELP/);
   });
 
   // CASES.md 13.
   it('unescapes label values and keeps NUL bytes inside them', () => {
-    expect(seriesOf(prom('m{a="x\\\\y\\nz\\"w",b="\0",c="\\t"} 1\n'))).toEqual(['{__name__="m", a="x\\\\y\\nz\\"w", b="\\x00", c="\\\\t"} 1']);
+    expect(seriesOf(prom('m{a="x\\\\y\\nz\\"w",b="\0",c="\\t"} 1\n'))).toEqual([
+      '{__name__="m", a="x\\\\y\\nz\\"w", b="\\x00", c="\\\\t"} 1',
+    ]);
   });
 
   it('rejects label values that are not UTF-8 with the line and column', () => {
@@ -167,7 +189,11 @@ u{le="10"} 1
     expect(e).toEqual([
       { help: 'go.gc_duration_seconds', text: 'A summary.' },
       { type: 'summary', name: 'go.gc_duration_seconds' },
-      { series: '{__name__="go.gc_duration_seconds", quantile="0.0"}', value: 1, key: '{"go.gc_duration_seconds",quantile="0"}' },
+      {
+        series: '{__name__="go.gc_duration_seconds", quantile="0.0"}',
+        value: 1,
+        key: '{"go.gc_duration_seconds",quantile="0"}',
+      },
       {
         series: '{__name__="my.name", "strange©™\\n\'quoted\' \\"name\\""="6"}',
         value: 2,
@@ -175,7 +201,9 @@ u{le="10"} 1
       },
       { series: '{__name__="a", b="c"}', value: 3, key: '{"a", b="c"}' },
     ]);
-    expect(parseError(() => all('{"a","b"} 1\n'))!.message).toBe('metric name already set while parsing: "{\\"a\\",\\"b\\"}"');
+    expect(parseError(() => all('{"a","b"} 1\n'))!.message).toBe(
+      'metric name already set while parsing: "{\\"a\\",\\"b\\"}"',
+    );
     expect(parseError(() => all('m{"b"} 1\n'))!.message).toMatch(/^metric name already set/);
     expect(parseError(() => all('{a="ok"} 1\n'))!.message).toBe('metric name not set while parsing: "{a=\\"ok\\"}"');
   });
@@ -197,7 +225,10 @@ u{le="10"} 1
       '{__name__="a"} 1',
     ]);
     for (const v of ['1_2', '0x1p-3', '0x1P-3', 'true', '1e400', '0x10', '', '1..2', '+nan']) {
-      expect(parseError(() => all(`a ${v}\n`)), v).toBeInstanceOf(ParseError);
+      expect(
+        parseError(() => all(`a ${v}\n`)),
+        v,
+      ).toBeInstanceOf(ParseError);
     }
     expect(parseError(() => all('a 1_2\n'))!.message).toBe(
       'strconv.ParseFloat: parsing "1_2": unsupported character in float while parsing: "a 1_2"',
@@ -214,7 +245,9 @@ u{le="10"} 1
   });
 
   it('keeps a __type__ label as an ordinary label', () => {
-    expect(seriesOf(prom('# TYPE a gauge\na{__type__="counter"} 1\n'))).toEqual(['{__name__="a", __type__="counter"} 1']);
+    expect(seriesOf(prom('# TYPE a gauge\na{__type__="counter"} 1\n'))).toEqual([
+      '{__name__="a", __type__="counter"} 1',
+    ]);
   });
 
   it('builds labels lazily and only when asked, dropping empty values', () => {
