@@ -7,3 +7,4 @@ export * from './check.js';
 export * from './api.js';
 export * from './expr.js';
 export * from './engine-query.js';
+export * from './unittest.js';
