@@ -83,6 +83,11 @@ export function diffData(start: number, points = 480, interval = 15_000): GenSer
     });
     add({ __name__: 'queue_length', queue }, vs, ts);
   }
+  // A label value with a newline: Prometheus 3's regex `.` matches it, Prometheus 2's does not.
+  add(
+    { __name__: 'label_test', text: 'line1\nline2' },
+    times.map((_, i) => i),
+  );
   for (const job of ['api', 'web']) {
     const counts = HIST_BOUNDS.map(() => 0);
     const buckets: number[][] = HIST_BOUNDS.map(() => []);

@@ -152,16 +152,16 @@ export function normOurs(v: QueryValue): Norm {
   }
 }
 
-function close(a: number, b: number): boolean {
+function close(a: number, b: number, rel: number): boolean {
   if (a === b) return true;
   if (Number.isNaN(a) && Number.isNaN(b)) return true;
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
   const diff = Math.abs(a - b);
-  return diff <= 1e-9 || diff / Math.max(Math.abs(a), Math.abs(b)) <= 1e-6;
+  return diff <= 1e-9 || diff / Math.max(Math.abs(a), Math.abs(b)) <= rel;
 }
 
-/** '' when equal (within float tolerance), else a short description of the first differences. */
-export function diffNorm(ours: Norm, theirs: Norm): string {
+/** '' when equal (within the relative float tolerance `rel`), else a short description of the first differences. */
+export function diffNorm(ours: Norm, theirs: Norm, rel = 1e-6): string {
   if (ours.kind !== theirs.kind) return `result type ${ours.kind} vs Prometheus ${theirs.kind}`;
   const out: string[] = [];
   for (const [k, pts] of theirs.series) {
@@ -175,7 +175,7 @@ export function diffNorm(ours: Norm, theirs: Norm): string {
       continue;
     }
     for (let i = 0; i < pts.length; i++) {
-      if (mine[i]![0] !== pts[i]![0] || !close(mine[i]![1], pts[i]![1])) {
+      if (mine[i]![0] !== pts[i]![0] || !close(mine[i]![1], pts[i]![1], rel)) {
         out.push(`{${k}} @${pts[i]![0] / 1000}: ${mine[i]![1]} vs Prometheus ${pts[i]![1]} (t ${mine[i]![0] / 1000})`);
         break;
       }

@@ -321,7 +321,7 @@ export class Evaluator {
   async evalVectorSelector(vs: VectorSelector, timestamps: boolean): Promise<Matrix> {
     const [r0, r1] = this.refRange(vs);
     const lb = this.q.opts.lookbackDelta;
-    const bufs = await this.select(vs, r0 - lb + 1, r1);
+    const bufs = await this.select(vs, Math.floor(r0 - lb) + 1, r1);
     const at = this.atOf(vs);
     const out: Matrix = [];
     let points = 0;
@@ -356,7 +356,7 @@ export class Evaluator {
   /** Fetches the samples a matrix selector needs over all steps, without staleness markers. */
   private async fetchRange(vs: VectorSelector, range: number, func?: string): Promise<Buf[]> {
     const [r0, r1] = this.refRange(vs);
-    const bufs = await this.select(vs, r0 - range + 1, r1, func, range);
+    const bufs = await this.select(vs, Math.floor(r0 - range) + 1, r1, func, range);
     for (let k = 0; k < bufs.length; k++) bufs[k] = withoutStale(bufs[k]!);
     return bufs.filter((b) => b.hi > b.lo);
   }
@@ -1058,17 +1058,7 @@ export class Evaluator {
             if (!mem.length) continue;
             let chosen: number[];
             if (op === 'limitk') chosen = mem.slice(0, k);
-            else {
-              const top = op === 'topk';
-              const sorted = mem.slice().sort((x, y) => {
-                const a = vals[x]!;
-                const b = vals[y]!;
-                if (a !== a) return b !== b ? 0 : 1;
-                if (b !== b) return -1;
-                return top ? b - a : a - b;
-              });
-              chosen = sorted.slice(0, k);
-            }
+            else chosen = heapSelect(mem, vals, k, op === 'topk');
             for (const kk of chosen) {
               const s = m[idx[kk]!]!;
               col.add(s.metric, s.dropName, t, vals[kk]!);
@@ -1326,6 +1316,59 @@ export class Evaluator {
     }
     return { metric: b.labels(), dropName: (dropName && delayed) || lDrop };
   }
+}
+
+/**
+ * topk/bottomk selection exactly as Prometheus does it (Go's container/heap with its Less, then a
+ * sort of the heap), so that ties pick the same series in the same order.
+ */
+function heapSelect(mem: number[], vals: number[], k: number, top: boolean): number[] {
+  // For topk the heap keeps the smallest on top; for bottomk the largest.
+  const less = (a: number, b: number): boolean => {
+    const x = vals[a]!;
+    if (x !== x) return true;
+    return top ? x < vals[b]! : x > vals[b]!;
+  };
+  const h: number[] = [];
+  const up = (j: number): void => {
+    for (;;) {
+      const i = (j - 1) >> 1;
+      if (j <= 0 || i === j || !less(h[j]!, h[i]!)) break;
+      [h[i], h[j]] = [h[j]!, h[i]!];
+      j = i;
+    }
+  };
+  const down = (i0: number): boolean => {
+    let i = i0;
+    const n = h.length;
+    for (;;) {
+      const j1 = 2 * i + 1;
+      if (j1 >= n) break;
+      let j = j1;
+      const j2 = j1 + 1;
+      if (j2 < n && less(h[j2]!, h[j1]!)) j = j2;
+      if (!less(h[j]!, h[i]!)) break;
+      [h[i], h[j]] = [h[j]!, h[i]!];
+      i = j;
+    }
+    return i > i0;
+  };
+  for (const kk of mem) {
+    if (h.length < k) {
+      h.push(kk);
+      up(h.length - 1);
+      continue;
+    }
+    const head = vals[h[0]!]!;
+    const v = vals[kk]!;
+    const better = top ? head < v : head > v;
+    if (better || (head !== head && v === v)) {
+      h[0] = kk;
+      if (k > 1 && !down(0)) up(0);
+    }
+  }
+  // sort.Sort(sort.Reverse(heap)): Go sorts small slices with (stable) insertion sort.
+  return h.sort((a, b) => (less(b, a) ? -1 : less(a, b) ? 1 : 0));
 }
 
 function withoutStale(b: Buf): Buf {
