@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { execute } from '@oclif/core';
+// React (used by the Ink screens) must load its production build: set before anything imports it.
+process.env.NODE_ENV ??= 'production';
+const { execute } = await import('@oclif/core');
 
 await execute({ dir: import.meta.url });

@@ -1,5 +1,10 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built CLI (run `npm run build` first): <repo>/bin/run.js. */
+export const repoRootBin = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/run.js');
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {

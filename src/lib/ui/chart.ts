@@ -98,9 +98,14 @@ export function plot(series: readonly ChartSeries[], opts: ChartOptions): Chart 
   if (!Number.isFinite(yMin)) [yMin, yMax] = [0, 1];
   if (xMax === xMin) xMax = xMin + 1;
   if (yMax === yMin) {
-    const pad = Math.abs(yMin) > 0 ? Math.abs(yMin) * 0.1 : 1;
-    yMin -= pad;
-    yMax += pad;
+    // A flat line: keep non-negative data on a non-negative axis (byte and rate panels).
+    if (yMin === 0) yMax = 1;
+    else if (yMin > 0 && opts.yMin === undefined) yMin = 0;
+    else {
+      const pad = Math.abs(yMin) * 0.1;
+      yMin -= pad;
+      yMax += pad;
+    }
   }
   const dotsX = W * 2;
   const dotsY = H * 4;
