@@ -528,26 +528,34 @@ export class Tsdb implements Storage {
   }
 
   private async runCompaction(): Promise<void> {
-    while (!this.closed && this.headCompactable()) {
-      const r = this.opts.blockRange;
-      const mint = Math.floor(this.head.minTime / r) * r;
-      await this.persistHead(mint, mint + r);
-    }
+    // One head range, then one block compaction, until neither is due (so a fast writer cannot
+    // starve block compaction).
     for (;;) {
+      if (this.closed) return;
+      let did = false;
+      if (this.headCompactable()) {
+        const r = this.opts.blockRange;
+        const mint = Math.floor(this.head.minTime / r) * r;
+        await this.persistHead(mint, mint + r);
+        did = true;
+      }
       if (this.closed) return;
       const group = plan(
         this.blocks.map((b) => b.meta),
         this.ranges,
       );
-      if (!group) break;
-      const ids = new Set(group.map((m) => m.ulid));
-      const inputs = this.blocks.filter((b) => ids.has(b.ulid));
-      const meta = await compactBlocks(this.dir, inputs);
-      const nb = Block.open(join(this.dir, meta.ulid));
-      this.blocks = [...this.blocks.filter((b) => !ids.has(b.ulid)), nb].sort((a, b) => a.minTime - b.minTime);
-      for (const b of inputs) this.retire(b);
-      this.counters.compactions++;
-      this.log.info(`compacted ${inputs.length} blocks into ${meta.ulid} [${meta.minTime}, ${meta.maxTime})`);
+      if (group) {
+        const ids = new Set(group.map((m) => m.ulid));
+        const inputs = this.blocks.filter((b) => ids.has(b.ulid));
+        const meta = await compactBlocks(this.dir, inputs);
+        const nb = Block.open(join(this.dir, meta.ulid));
+        this.blocks = [...this.blocks.filter((b) => !ids.has(b.ulid)), nb].sort((a, b) => a.minTime - b.minTime);
+        for (const b of inputs) this.retire(b);
+        this.counters.compactions++;
+        this.log.info(`compacted ${inputs.length} blocks into ${meta.ulid} [${meta.minTime}, ${meta.maxTime})`);
+        did = true;
+      }
+      if (!did) break;
     }
     this.applyRetention();
   }
