@@ -3,7 +3,7 @@
 # fresh machine where none of them are present. Servers are started by the suites themselves, bound
 # to 127.0.0.1 on free ports, and stopped when each suite ends.
 set -euo pipefail
-pkgs=(prometheus prometheus-node-exporter prometheus-alertmanager python3-flask python3-prometheus-client tmux chromium)
+pkgs=(prometheus prometheus-node-exporter prometheus-alertmanager python3-flask python3-prometheus-client tmux chromium systemd)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -134,12 +134,14 @@ export function realExecutor(root: string, lookup: HostView): Executor {
   };
   return {
     mkdir(path, mode) {
+      // Missing parents get 0755 (a recursive mkdir would give them this directory's mode).
+      mkdirSync(dirname(rooted(root, path)), { recursive: true, mode: 0o755 });
       mkdirSync(rooted(root, path), { recursive: true, mode });
       chmodSync(rooted(root, path), mode);
     },
     writeFile(path, content, mode) {
       const p = rooted(root, path);
-      mkdirSync(dirname(p), { recursive: true });
+      mkdirSync(dirname(p), { recursive: true, mode: 0o755 });
       // Write beside and rename: a reader never sees half a file.
       const tmp = `${p}.promctl-tmp`;
       writeFileSync(tmp, content, { mode });

@@ -1,0 +1,142 @@
+/**
+ * Emulates a unit's sandboxing without systemd (these machines have no running systemd): a private
+ * mount namespace (unshare) for the file-system options, setpriv for the credentials. It lets the
+ * integration suite run the very ExecStart of a generated unit under (most of) its hardening.
+ */
+
+/** The [Service] directives of a unit file, in order (repeated keys kept). */
+export function serviceDirectives(unit: string): [string, string][] {
+  const out: [string, string][] = [];
+  let inService = false;
+  for (const raw of unit.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('[')) {
+      inService = line === '[Service]';
+      continue;
+    }
+    if (!inService || line === '' || line.startsWith('#')) continue;
+    const eq = line.indexOf('=');
+    out.push([line.slice(0, eq), line.slice(eq + 1)]);
+  }
+  return out;
+}
+
+/** Splits an ExecStart value (our units only quote with double quotes; `%%` and `$$` unescaped). */
+export function splitExecStart(v: string): string[] {
+  const args: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|(\S+)/g;
+  for (let m = re.exec(v); m; m = re.exec(v)) {
+    const a = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!;
+    args.push(a.replaceAll('%%', '%').replaceAll('$$', '$'));
+  }
+  return args;
+}
+
+const sq = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/** Options this emulation applies; every other directive is listed as not emulated. */
+export const EMULATED = new Set([
+  'User',
+  'Group',
+  'ExecStart',
+  'WorkingDirectory',
+  'Environment',
+  'NoNewPrivileges',
+  'CapabilityBoundingSet',
+  'AmbientCapabilities',
+  'ProtectSystem',
+  'ReadWritePaths',
+  'ProtectHome',
+  'PrivateTmp',
+  'PrivateDevices',
+  'ProtectKernelTunables',
+  'ProtectControlGroups',
+  'ProtectProc',
+  'ProcSubset',
+  'UMask',
+  'LimitNOFILE',
+]);
+
+/**
+ * A bash script (to run as root under `unshare --mount`) that sets up the unit's sandbox and
+ * execs `argv` (default: the unit's ExecStart) as its user.
+ */
+export function sandboxScript(unit: string, ids: { uid: number; gid: number; home: string }, argv?: string[]): string {
+  const d = serviceDirectives(unit);
+  const get = (k: string) => d.filter(([n]) => n === k).map(([, v]) => v);
+  const last = (k: string) => get(k).at(-1);
+  const s: string[] = ['set -e', 'mount --make-rprivate /'];
+  // PrivateTmp first: the device staging below uses the new /tmp.
+  if (last('PrivateTmp') === 'yes') {
+    s.push(
+      'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp',
+      'mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /var/tmp',
+    );
+  }
+  if (last('PrivateDevices') === 'yes') {
+    s.push(
+      'mkdir -p /tmp/.olddev && mount --bind /dev /tmp/.olddev',
+      'mount -t tmpfs -o mode=755,nosuid,noexec tmpfs /dev',
+      'for n in null zero full random urandom tty; do touch /dev/$n; mount --bind /tmp/.olddev/$n /dev/$n; done',
+      'mkdir -p /dev/shm /dev/pts && mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /dev/shm',
+      'ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr',
+      'umount /tmp/.olddev && rmdir /tmp/.olddev',
+    );
+  }
+  if (last('ProtectSystem') === 'strict') {
+    s.push(
+      "for mp in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do",
+      '  case "$mp" in /proc|/proc/*|/dev|/dev/*|/tmp|/var/tmp) continue;; esac',
+      '  mount -o remount,bind,ro "$mp" 2>/dev/null || true',
+      'done',
+    );
+  }
+  for (const p of get('ReadWritePaths').flatMap((v) => v.split(/\s+/))) {
+    s.push(`mount --bind ${sq(p)} ${sq(p)}`, `mount -o remount,bind,rw ${sq(p)}`);
+  }
+  const home = last('ProtectHome');
+  for (const h of ['/home', '/root', '/run/user']) {
+    if (home === 'yes') s.push(`[ -d ${h} ] && mount -t tmpfs -o ro,mode=000 tmpfs ${h} || true`);
+    if (home === 'read-only')
+      s.push(`[ -d ${h} ] && { mount --bind ${h} ${h}; mount -o remount,bind,ro ${h}; } || true`);
+  }
+  if (last('ProtectKernelTunables') === 'yes') {
+    s.push(
+      'mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys',
+      'mount -o remount,bind,ro /sys || true',
+    );
+  }
+  if (last('ProtectControlGroups') === 'yes') s.push('mount -o remount,bind,ro /sys/fs/cgroup 2>/dev/null || true');
+  const procOpts: string[] = [];
+  if (last('ProtectProc') === 'invisible') procOpts.push('hidepid=invisible');
+  if (last('ProcSubset') === 'pid') procOpts.push('subset=pid');
+  if (procOpts.length) s.push(`mount -t proc -o ${procOpts.join(',')},nosuid,nodev,noexec proc /proc`);
+  const umask = last('UMask');
+  if (umask) s.push(`umask ${umask}`);
+  const nofile = last('LimitNOFILE');
+  // Raising the hard limit needs CAP_SYS_RESOURCE, which a container may lack: then the hard limit.
+  if (nofile) s.push(`ulimit -n ${nofile} 2>/dev/null || ulimit -n "$(ulimit -Hn)"`);
+  const wd = last('WorkingDirectory');
+  if (wd) s.push(`cd ${sq(wd)}`);
+  const env = [
+    'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    `HOME=${ids.home}`,
+    ...get('Environment'),
+  ];
+  const cmd = argv ?? splitExecStart(last('ExecStart')!);
+  const priv = [
+    'setpriv',
+    `--reuid=${ids.uid}`,
+    `--regid=${ids.gid}`,
+    '--clear-groups',
+    ...(last('NoNewPrivileges') === 'yes' ? ['--no-new-privs'] : []),
+    ...(last('CapabilityBoundingSet') === '' ? ['--bounding-set=-all', '--inh-caps=-all', '--ambient-caps=-all'] : []),
+  ];
+  s.push(`exec ${[...priv, 'env', '-i', ...env, ...cmd].map(sq).join(' ')}`);
+  return s.join('\n') + '\n';
+}
+
+/** The unit's [Service] directives this emulation does not reproduce. */
+export function notEmulated(unit: string): string[] {
+  return [...new Set(serviceDirectives(unit).map(([k]) => k))].filter((k) => !EMULATED.has(k));
+}

@@ -1,0 +1,328 @@
+/**
+ * `promctl install --systemd` for real: into a staging root (every file checked), the generated
+ * units through systemd-analyze (verify and the offline security score), and each unit's
+ * hardening applied to a real run of the command it wraps (emulated with unshare + setpriv, since
+ * these machines run no systemd).
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNodeCollector } from '../../src/lib/hostmetrics/index.js';
+import {
+  applyPlan,
+  defaultConfigYaml,
+  installOptionsFromFlags,
+  nodeExporterUnit,
+  planInstall,
+  realExecutor,
+  realHostView,
+  serverUnit,
+  type InstallOptions,
+} from '../../src/lib/install/index.js';
+import { fromFamilies, readExposition } from '../hostmetrics/expo.js';
+import { notEmulated, sandboxScript } from '../install/sandbox.js';
+import { repoRoot } from '../support/conformance.js';
+import { freePort, startProc, which } from '../support/procs.js';
+
+function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'bin/dev.js'), ...args], {
+    encoding: 'utf8',
+    cwd: repoRoot,
+    env: { ...process.env, NODE_ENV: 'development' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function walk(dir: string): Map<string, { mode: number; dir: boolean }> {
+  const out = new Map<string, { mode: number; dir: boolean }>();
+  const rec = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      out.set('/' + relative(dir, p), { mode: statSync(p).mode & 0o7777, dir: e.isDirectory() });
+      if (e.isDirectory()) rec(p);
+    }
+  };
+  rec(dir);
+  return out;
+}
+
+describe('install --systemd --root (the command)', () => {
+  let stage = '';
+  let opts: InstallOptions;
+  let first: { status: number | null; stdout: string; stderr: string };
+
+  beforeAll(() => {
+    stage = mkdtempSync(join(tmpdir(), 'promctl-stage-'));
+    first = cli(['install', '--systemd', '--root', stage, '--yes', '--retention', '30d']);
+    opts = installOptionsFromFlags({ root: stage, retention: '30d' }, repoRoot);
+  });
+  afterAll(() => {
+    if (stage) rmSync(stage, { recursive: true, force: true });
+  });
+
+  it('writes exactly the planned directories and files, with their modes and contents', () => {
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    expect(first.stdout).toMatch(/^6 changed, 0 unchanged$/m);
+    const tree = walk(stage);
+    const files = [...tree].filter(([, v]) => !v.dir).map(([k, v]) => `${k} ${v.mode.toString(8)}`);
+    expect(files.sort()).toEqual([
+      '/etc/promctl/prometheus.yml 640',
+      '/etc/systemd/system/promctl-node-exporter.service 644',
+      '/etc/systemd/system/promctl.service 644',
+    ]);
+    for (const [d, mode] of [
+      ['/etc/promctl', 0o750],
+      ['/var/lib/promctl', 0o750],
+      ['/var/lib/promctl/textfile', 0o775],
+      // parents the installer had to create are ordinary 0755 directories
+      ['/etc', 0o755],
+      ['/var/lib', 0o755],
+      ['/etc/systemd/system', 0o755],
+    ] as const) {
+      expect(tree.get(d), d).toEqual({ mode, dir: true });
+    }
+    expect(readFileSync(join(stage, 'etc/promctl/prometheus.yml'), 'utf8')).toBe(defaultConfigYaml(opts));
+    expect(readFileSync(join(stage, 'etc/systemd/system/promctl.service'), 'utf8')).toBe(serverUnit(opts));
+    expect(readFileSync(join(stage, 'etc/systemd/system/promctl-node-exporter.service'), 'utf8')).toBe(
+      nodeExporterUnit(opts),
+    );
+    const unit = readFileSync(join(stage, 'etc/systemd/system/promctl.service'), 'utf8');
+    const exec = /^ExecStart=(\S+) (\S+) serve /m.exec(unit)!;
+    expect(exec[1]).toBe(process.execPath);
+    expect(existsSync(exec[2]!)).toBe(true);
+    expect(unit).toContain('--storage.tsdb.retention.time=30d');
+  });
+
+  it('a second run reports every step unchanged and leaves an edited config alone', () => {
+    writeFileSync(join(stage, 'etc/promctl/prometheus.yml'), 'global:\n  scrape_interval: 30s\n');
+    const r = cli(['install', '--systemd', '--root', stage, '--yes', '--retention', '30d', '--json']);
+    expect(r.status).toBe(0);
+    const res = JSON.parse(r.stdout) as { applied: { results: { outcome: string }[] } };
+    expect(new Set(res.applied.results.map((x) => x.outcome))).toEqual(new Set(['ok', 'skipped']));
+    expect(readFileSync(join(stage, 'etc/promctl/prometheus.yml'), 'utf8')).toBe('global:\n  scrape_interval: 30s\n');
+  });
+
+  it('--dry-run prints the plan and writes nothing', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'promctl-dry-'));
+    try {
+      const r = cli(['install', '--systemd', '--root', fresh, '--dry-run']);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('create    file /etc/systemd/system/promctl.service');
+      expect(r.stdout).toContain('│ ProtectSystem=strict');
+      expect(r.stdout).toMatch(/dry run: 6 change\(s\) planned, nothing done/);
+      expect(readdirSync(fresh)).toEqual([]);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('bad input: a clear error, exit 2, no stack', () => {
+    const r = cli(['install', '--systemd', '--root', stage, '--retention', 'forever', '--yes']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: invalid --retention "forever"/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  const analyze = which('systemd-analyze');
+  it.skipIf(!analyze)('every unit passes systemd-analyze verify', () => {
+    for (const u of ['promctl.service', 'promctl-node-exporter.service']) {
+      const r = spawnSync(analyze!, ['verify', join(stage, 'etc/systemd/system', u)], { encoding: 'utf8' });
+      expect(r.stderr + r.stdout, u).toBe('');
+      expect(r.status, u).toBe(0);
+    }
+  });
+
+  it.skipIf(!analyze)(
+    'every unit scores an overall exposure of 2.0 or less (systemd-analyze security --offline)',
+    () => {
+      const score = (path: string) => {
+        const r = spawnSync(analyze!, ['security', '--offline=true', path], { encoding: 'utf8' });
+        const m = /Overall exposure level for \S+: (\d+\.\d+)/.exec(r.stdout);
+        if (!m) throw new Error(`no score for ${path}: ${r.stdout}${r.stderr}`);
+        return Number(m[1]);
+      };
+      const scores: Record<string, number> = {};
+      for (const u of ['promctl.service', 'promctl-node-exporter.service'])
+        scores[u] = score(join(stage, 'etc/systemd/system', u));
+      for (const u of ['prometheus.service', 'prometheus-node-exporter.service']) {
+        const p = `/lib/systemd/system/${u}`;
+        if (existsSync(p)) scores[`Debian ${u}`] = score(p);
+      }
+      console.log(`systemd-analyze security --offline=true: ${JSON.stringify(scores)}`);
+      expect(scores['promctl.service']).toBeLessThanOrEqual(2.0);
+      expect(scores['promctl-node-exporter.service']).toBeLessThanOrEqual(2.0);
+    },
+  );
+});
+
+const canSandbox =
+  userInfo().uid === 0 &&
+  which('unshare') !== null &&
+  which('setpriv') !== null &&
+  spawnSync('unshare', ['--mount', 'true']).status === 0;
+if (!canSandbox) console.warn('sandbox emulation needs root, unshare and setpriv: skipping the hardening runs');
+
+describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare + setpriv emulation)", () => {
+  // Not under /tmp (PrivateTmp hides it) nor /home (ProtectHome): .bench-tmp in the repository.
+  const base = join(repoRoot, '.bench-tmp', `install-${process.pid}`);
+  const pkg = join(base, 'pkg');
+  const sys = join(base, 'sys');
+  let opts: InstallOptions;
+  const nobody = { uid: 65534, gid: 65534 };
+
+  beforeAll(async () => {
+    mkdirSync(pkg, { recursive: true });
+    // An installed package, as `npm install -g` lays it out: compiled dist/, bin/run.js, package.json.
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, 'node_modules/typescript/bin/tsc'),
+        '-p',
+        join(repoRoot, 'tsconfig.build.json'),
+        '--outDir',
+        join(pkg, 'dist'),
+      ],
+      { encoding: 'utf8' },
+    );
+    if (!existsSync(join(pkg, 'dist/commands/exporter/node.js')))
+      throw new Error(`build failed: ${tsc.stdout}${tsc.stderr}`);
+    mkdirSync(join(pkg, 'bin'));
+    cpSync(join(repoRoot, 'bin/run.js'), join(pkg, 'bin/run.js'));
+    cpSync(join(repoRoot, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(repoRoot, 'node_modules'), join(pkg, 'node_modules'));
+    const port = await freePort();
+    const nodePort = await freePort();
+    // The installer's own planner and applier with real paths (no root staging), as user nobody,
+    // minus the systemctl and account steps that need a running systemd.
+    opts = {
+      ...installOptionsFromFlags({ 'promctl-path': join(pkg, 'bin/run.js') }, pkg),
+      user: 'nobody',
+      group: 'nogroup',
+      configDir: join(sys, 'etc/promctl'),
+      dataDir: join(sys, 'var/lib/promctl'),
+      textfileDir: join(sys, 'var/lib/promctl/textfile'),
+      unitDir: join(sys, 'units'),
+      listenAddress: `127.0.0.1:${port}`,
+      nodeListenAddress: `127.0.0.1:${nodePort}`,
+    };
+    const view = realHostView('');
+    const plan = planInstall(opts, view);
+    plan.steps = plan.steps.filter((s) => s.kind === 'dir' || s.kind === 'file');
+    const r = await applyPlan(plan, realExecutor('', view));
+    expect(r.ok, JSON.stringify(r.results.filter((x) => x.outcome === 'failed'))).toBe(true);
+    writeFileSync(join(opts.textfileDir, 'backup.prom'), 'backup_ok 1\n', { mode: 0o644 });
+  }, 300_000);
+  afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+  const unitText = (name: string) => readFileSync(join(opts.unitDir, name), 'utf8');
+
+  it("node exporter: serves the host's metrics under its unit's sandbox as the service user", async () => {
+    const unit = unitText('promctl-node-exporter.service');
+    console.log(`node exporter sandbox: not emulated here: ${notEmulated(unit).join(', ')}`);
+    const url = `http://${opts.nodeListenAddress}/metrics`;
+    const p = await startProc(
+      'unshare',
+      ['--mount', 'bash', '-c', sandboxScript(unit, { ...nobody, home: opts.dataDir })],
+      {
+        readyUrl: url,
+        timeoutMs: 60_000,
+      },
+    );
+    try {
+      const sandboxed = readExposition(await (await fetch(url)).text());
+      const direct = fromFamilies(
+        (await createNodeCollector({ textfileDirectory: opts.textfileDir }).scrape()).families,
+      );
+      expect([...sandboxed.keys()].sort()).toEqual([...direct.keys()].sort());
+      for (const [k, v] of sandboxed.get('node_scrape_collector_success')!.samples) expect(v, k).toBe(1);
+      // The host's mounts (from /proc/1/mounts), not the sandbox's read-only view of them.
+      for (const [k, v] of sandboxed.get('node_filesystem_device_error')!.samples) expect(v, k).toBe(0);
+      const ro = (m: Map<string, number>) =>
+        [...m]
+          .filter(([, v]) => v === 1)
+          .map(([k]) => k)
+          .sort();
+      expect(ro(sandboxed.get('node_filesystem_readonly')!.samples)).toEqual(
+        ro(direct.get('node_filesystem_readonly')!.samples),
+      );
+      expect(sandboxed.get('node_filesystem_size_bytes')!.samples).toEqual(
+        direct.get('node_filesystem_size_bytes')!.samples,
+      );
+      expect(sandboxed.get('backup_ok')!.samples.size).toBe(1);
+      for (const n of [
+        'node_disk_info',
+        'node_network_receive_bytes_total',
+        'node_cpu_seconds_total',
+        'node_memory_MemTotal_bytes',
+      ]) {
+        expect([...sandboxed.get(n)!.samples.keys()].sort(), n).toEqual([...direct.get(n)!.samples.keys()].sort());
+      }
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('server: promctl starts as the service user; only the data directory is writable; homes, /tmp and other processes are hidden', () => {
+    const unit = unitText('promctl.service');
+    console.log(`server sandbox: not emulated here: ${notEmulated(unit).join(', ')}`);
+    const probe = `
+      const fs = require('node:fs');
+      const r = {};
+      const tryDo = (k, f) => { try { f(); r[k] = 'ok'; } catch (e) { r[k] = e.code || e.message; } };
+      tryDo('writeData', () => fs.writeFileSync(${JSON.stringify(opts.dataDir)} + '/probe', 'x'));
+      tryDo('readConfig', () => fs.readFileSync(${JSON.stringify(opts.configDir + '/prometheus.yml')}));
+      tryDo('writeConfig', () => fs.writeFileSync(${JSON.stringify(opts.configDir + '/prometheus.yml')}, 'x'));
+      tryDo('writeEtc', () => fs.writeFileSync('/etc/promctl-probe', 'x'));
+      tryDo('writeRepo', () => fs.writeFileSync(${JSON.stringify(join(base, 'probe'))}, 'x'));
+      tryDo('readRoot', () => fs.readdirSync('/root'));
+      r.tmpEmpty = fs.readdirSync('/tmp').length === 0;
+      r.pid1Visible = fs.existsSync('/proc/1');
+      r.procSysVisible = fs.existsSync('/proc/sys/kernel');
+      r.devices = fs.readdirSync('/dev').filter((d) => !['fd','stdin','stdout','stderr','shm','pts'].includes(d)).sort();
+      r.uid = process.getuid();
+      r.umask = process.umask().toString(8);
+      console.log(JSON.stringify(r));`;
+    const run = (argv: string[]) =>
+      spawnSync('unshare', ['--mount', 'bash', '-c', sandboxScript(unit, { ...nobody, home: opts.dataDir }, argv)], {
+        encoding: 'utf8',
+      });
+    const r = run([opts.nodePath, '-e', probe]);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      writeData: 'ok',
+      readConfig: 'ok',
+      writeConfig: 'EROFS',
+      writeEtc: 'EROFS',
+      writeRepo: 'EROFS',
+      readRoot: 'EACCES',
+      tmpEmpty: true,
+      pid1Visible: false,
+      procSysVisible: false,
+      devices: ['full', 'null', 'random', 'tty', 'urandom', 'zero'],
+      uid: 65534,
+      umask: '27',
+    });
+    // The ExecStart binary and promctl itself start under this sandbox (no 203/EXEC, no missing module).
+    const v = run([opts.nodePath, opts.promctlPath, '--version']);
+    expect(v.status, v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/^promctl\/\d/);
+    if (existsSync(join(pkg, 'dist/commands/serve.js'))) {
+      const h = run([opts.nodePath, opts.promctlPath, 'serve', '--help']);
+      expect(h.status, h.stderr).toBe(0);
+    }
+  });
+});
