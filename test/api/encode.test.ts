@@ -14,13 +14,13 @@ describe('API JSON encoding (byte-for-byte with Prometheus)', () => {
   });
 
   it('encodes vectors, matrices and scalars', () => {
-    expect(resultJson({ type: 'vector', samples: [{ labels: Labels.EMPTY, t: 1500, v: 1 }] })).toBe(
+    expect(resultJson({ type: 'vector', samples: [{ metric: Labels.EMPTY, t: 1500, v: 1 }] })).toBe(
       '{"resultType":"vector","result":[{"metric":{},"value":[1.500,"1"]}]}',
     );
     expect(
       resultJson({
         type: 'matrix',
-        series: [{ labels: Labels.EMPTY, t: [1500, 2000, 2500], v: [1, 1, 1] }],
+        series: [{ metric: Labels.EMPTY, ts: [1500, 2000, 2500], vs: [1, 1, 1] }],
       }),
     ).toBe('{"resultType":"matrix","result":[{"metric":{},"values":[[1.500,"1"],[2,"1"],[2.500,"1"]]}]}');
     expect(resultJson({ type: 'scalar', t: 1500, v: 1e21 })).toBe(
@@ -32,7 +32,7 @@ describe('API JSON encoding (byte-for-byte with Prometheus)', () => {
     expect(
       resultJson({
         type: 'vector',
-        samples: [{ labels: Labels.fromObject({ __name__: 'up', job: 'a<b' }), t: 0, v: NaN }],
+        samples: [{ metric: Labels.fromObject({ __name__: 'up', job: 'a<b' }), t: 0, v: NaN }],
       }),
     ).toBe('{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"a\\u003cb"},"value":[0,"NaN"]}]}');
   });

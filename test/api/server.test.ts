@@ -39,7 +39,7 @@ beforeAll(async () => {
         if (expr === 'bad(')
           throw new ApiHttpError('bad_data', 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis');
         return {
-          value: { type: 'vector', samples: [{ labels: Labels.fromObject({ a: 'b' }), t, v: 2 }] },
+          value: { type: 'vector', samples: [{ metric: Labels.fromObject({ a: 'b' }), t, v: 2 }] },
           warnings: [],
           infos: ['PromQL info: x'],
         };
@@ -47,7 +47,7 @@ beforeAll(async () => {
       rangeQuery: async (expr, start, end, step) => {
         calls.push(['range', expr, start, end, step]);
         return {
-          value: { type: 'matrix', series: [{ labels: Labels.EMPTY, t: [start, end], v: [1, NaN] }] },
+          value: { type: 'matrix', series: [{ metric: Labels.EMPTY, ts: [start, end], vs: [1, NaN] }] },
           warnings: [],
           infos: [],
         };

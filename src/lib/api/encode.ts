@@ -7,14 +7,14 @@
 import type { Labels } from '../model/labels.js';
 import { formatValue } from '../model/value.js';
 
-/** A query result as the API encodes it (the app adapts the engine's result to this shape). */
+/** A query result as the API encodes it (structurally the engine's QueryValue). */
 export type ResultValue =
   | { type: 'scalar'; t: number; v: number }
   | { type: 'string'; t: number; v: string }
-  | { type: 'vector'; samples: readonly { labels: Labels; t: number; v: number }[] }
+  | { type: 'vector'; samples: readonly { metric: Labels; t: number; v: number }[] }
   | {
       type: 'matrix';
-      series: readonly { labels: Labels; t: ArrayLike<number>; v: ArrayLike<number> }[];
+      series: readonly { metric: Labels; ts: ArrayLike<number>; vs: ArrayLike<number> }[];
     };
 
 const HTML = /[<>&\u2028\u2029]/g;
@@ -73,7 +73,7 @@ export function resultJson(r: ResultValue): string {
       const parts: string[] = new Array(r.samples.length);
       for (let i = 0; i < r.samples.length; i++) {
         const s = r.samples[i]!;
-        parts[i] = `{"metric":${labelsJson(s.labels)},"value":${pointJson(s.t, s.v)}}`;
+        parts[i] = `{"metric":${labelsJson(s.metric)},"value":${pointJson(s.t, s.v)}}`;
       }
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }
@@ -81,9 +81,9 @@ export function resultJson(r: ResultValue): string {
       const parts: string[] = new Array(r.series.length);
       for (let i = 0; i < r.series.length; i++) {
         const s = r.series[i]!;
-        const pts: string[] = new Array(s.t.length);
-        for (let j = 0; j < s.t.length; j++) pts[j] = pointJson(s.t[j]!, s.v[j]!);
-        parts[i] = `{"metric":${labelsJson(s.labels)},"values":[${pts.join(',')}]}`;
+        const pts: string[] = new Array(s.ts.length);
+        for (let j = 0; j < s.ts.length; j++) pts[j] = pointJson(s.ts[j]!, s.vs[j]!);
+        parts[i] = `{"metric":${labelsJson(s.metric)},"values":[${pts.join(',')}]}`;
       }
       return `{"resultType":"matrix","result":[${parts.join(',')}]}`;
     }
