@@ -26,7 +26,7 @@ describe('flags', () => {
       nodeOptionsFromFlags({ 'collector.netdev.device-exclude': 'lo', 'collector.netdev.device-include': 'eth' }),
     ).toThrow('--collector.netdev.device-exclude and --collector.netdev.device-include are mutually exclusive');
     expect(() => nodeOptionsFromFlags({ 'collector.diskstats.device-exclude': '(' })).toThrow(
-      /--collector.diskstats.device-exclude: invalid regular expression/,
+      /--collector.diskstats.device-exclude: invalid regular expression "\(": error parsing regexp: missing closing \)$/,
     );
   });
 

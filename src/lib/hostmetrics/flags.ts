@@ -44,7 +44,9 @@ export function nodeOptionsFromFlags(f: NodeFlagValues): NodeOptions {
       try {
         searchRegex(v);
       } catch (err) {
-        throw new Error(`--${k}: invalid regular expression: ${err instanceof RegexError ? err.message : String(err)}`);
+        // The message quotes the wrapped (unanchored) pattern; name the user's pattern instead.
+        const why = (err instanceof RegexError ? err.message : String(err)).replace(/: `[^`]*`$/, '');
+        throw new Error(`--${k}: invalid regular expression ${JSON.stringify(v)}: ${why}`);
       }
     }
   }
