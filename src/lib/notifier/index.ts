@@ -1,0 +1,2 @@
+export * from './notifier.js';
+export * from './rules.js';
