@@ -4,7 +4,9 @@
  * Prometheus' own (e.g. hashmod 976 for "baz" % 1000).
  */
 import { describe, expect, it } from 'vitest';
+import { RE2JS } from 're2js';
 import { Labels } from '../../src/lib/model/labels.js';
+import { Regex } from '../../src/lib/model/regex.js';
 import {
   compileRelabelConfig,
   compileRelabelConfigs,
@@ -356,4 +358,29 @@ describe('relabel config validation', () => {
       expect((e as RelabelConfigError).index).toBe(1);
     }
   });
+});
+
+describe('regex submatches used by replace/labelmap', () => {
+  // The native fast path of Regex.exec must give RE2's submatches.
+  const patterns = [
+    'f(.*)',
+    '(b).*b(.*)ba(.*)',
+    '(?P<host>[^:]+):(?P<port>\\d+)',
+    '(\\d)..',
+    '(a|ab)(c|bcd)(d*)',
+    '(a*)(a*)',
+    'x(y)?z',
+    '([a-z]+)-([0-9]+)',
+  ];
+  const inputs = ['foo', 'boo;baz', 'h:9100', '200', 'abcd', 'aaa', 'xz', 'xyz', 'abc-123', '', 'a\nb'];
+  for (const p of patterns) {
+    it(p, () => {
+      const re2 = RE2JS.compile(`^(?s:${p})$`);
+      for (const s of inputs) {
+        const m = re2.matcher(s);
+        const want = m.matches() ? Array.from({ length: m.groupCount() + 1 }, (_, i) => m.group(i) ?? '') : null;
+        expect(Regex.compile(p).exec(s)?.groups ?? null).toEqual(want);
+      }
+    });
+  }
 });

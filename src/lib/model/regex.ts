@@ -121,6 +121,7 @@ export class Regex {
   private readonly anchored: RE2JS;
   private readonly native: RegExp | null;
   private _unanchored?: RE2JS;
+  private _execNative?: RegExp | null;
 
   private constructor(readonly source: string) {
     this.fast = analyse(source);
@@ -183,6 +184,15 @@ export class Regex {
    * ('' for a group that did not take part), plus named groups. Null when `s` does not match.
    */
   exec(s: string): { groups: string[]; named: Record<string, string> } | null {
+    // Native when the translation is exact: JS and RE2 both pick submatches leftmost-first.
+    if (this._execNative === undefined) this._execNative = this.native ?? nativeFor(this.source);
+    const nm = this._execNative?.exec(s);
+    if (nm !== undefined && this._execNative) {
+      if (nm === null) return null;
+      const named: Record<string, string> = {};
+      if (nm.groups) for (const k of Object.keys(nm.groups)) named[k] = nm.groups[k] ?? '';
+      return { groups: Array.from(nm, (g) => g ?? ''), named };
+    }
     const m = this.anchored.matcher(s);
     if (!m.matches()) return null;
     const groups: string[] = [];

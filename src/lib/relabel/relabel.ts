@@ -241,7 +241,8 @@ function relabelOne(c: CompiledRelabel, lb: LabelsBuilder): boolean {
         lb.set(c.targetLabel, c.replacement);
         return true;
       }
-      const m = c.regex.exec(val);
+      // The default regex matches everything with one group: skip the regex engine.
+      const m = c.regexSource === DEFAULT_RELABEL_CONFIG.regex ? { groups: [val, val], named: {} } : c.regex.exec(val);
       if (!m) return true; // no match: no replacement
       const target = expandTemplate(c.targetLabel, m.groups, m.named);
       if (!validName(target, c.scheme)) return true;

@@ -8,7 +8,7 @@
  * to the final label set and the storage ref, so label parsing and relabeling happen only the first
  * time a series is seen.
  */
-import { Labels, LabelsBuilder, METRIC_NAME } from '../model/labels.js';
+import { compareStrings, Labels, LabelsBuilder, METRIC_NAME } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
 import { processBuilder } from '../relabel/relabel.js';
 import type { Appendable, Appender } from '../storage/interface.js';
@@ -96,6 +96,47 @@ function byteLen(s: string): number {
 
 function trunc50(s: string): string {
   return s.length > 50 ? s.slice(0, 50) : s;
+}
+
+/**
+ * Merges the exposed labels with the target's (both sorted flat arrays) when no name clashes, or
+ * when exposed labels win (honor_labels). Returns null on a clash that needs exported_* renaming.
+ */
+function mergeTargetLabels(a: readonly string[], b: readonly string[], honor: boolean): string[] | null {
+  const out: string[] = new Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) {
+    const c = compareStrings(a[i]!, b[j]!);
+    if (c < 0) {
+      out[k++] = a[i]!;
+      out[k++] = a[i + 1]!;
+      i += 2;
+    } else if (c > 0) {
+      out[k++] = b[j]!;
+      out[k++] = b[j + 1]!;
+      j += 2;
+    } else {
+      if (!honor) return null;
+      out[k++] = a[i]!;
+      out[k++] = a[i + 1]!;
+      i += 2;
+      j += 2;
+    }
+  }
+  while (i < a.length) {
+    out[k++] = a[i]!;
+    out[k++] = a[i + 1]!;
+    i += 2;
+  }
+  while (j < b.length) {
+    out[k++] = b[j]!;
+    out[k++] = b[j + 1]!;
+    j += 2;
+  }
+  out.length = k;
+  return out;
 }
 
 export class ScrapeLoop {
@@ -291,6 +332,10 @@ export class ScrapeLoop {
 
   /** Target labels + metric_relabel_configs (Prometheus' mutateSampleLabels). Null = dropped. */
   private mutate(lset: Labels): Labels | null {
+    if (this.job.metricRelabel.length === 0) {
+      const merged = mergeTargetLabels(lset.toFlat(), this.targetFlat, this.job.honorLabels);
+      if (merged !== null) return Labels.fromSortedFlat(merged);
+    }
     const lb = new LabelsBuilder(lset);
     const tf = this.targetFlat;
     if (this.job.honorLabels) {
@@ -376,7 +421,9 @@ export class ScrapeLoop {
         const trackTs = job.trackTimestampsStaleness;
         const iter = cache.iter;
         const series = cache.series;
-        const dropped = cache.dropped;
+        const order = cache.order;
+        const nextOrder = cache.nextOrder;
+        let pos = 0;
         const withExemplars = app.appendExemplar !== undefined && created.kind === 'openmetrics';
         try {
           for (let e = p.next(); e !== null; e = p.next()) {
@@ -395,30 +442,21 @@ export class ScrapeLoop {
             }
             total++;
             const key = p.seriesKey();
-            let t = defTime;
-            let explicitTs = false;
-            if (honorTs) {
-              const ts = p.timestamp();
-              if (ts !== undefined) {
-                t = ts;
-                explicitTs = true;
-              }
-            }
-            let ce: CacheEntry | undefined = series.get(key);
+            // Same position as last time first (cheap string compare), then the Map.
+            let ce: CacheEntry | undefined = order[pos];
+            if (ce === undefined || ce.key !== key || ce.deleted) ce = series.get(key);
             let alreadyScraped = false;
             let lset: Labels;
             if (ce !== undefined) {
+              nextOrder[pos++] = ce;
               alreadyScraped = ce.lastIter === iter;
               ce.lastIter = iter;
+              if (ce.dropped) continue;
               lset = ce.lset;
             } else {
-              if (dropped.has(key)) {
-                dropped.set(key, iter);
-                continue;
-              }
               const m = this.mutate(p.labels());
               if (m === null) {
-                cache.addDropped(key);
+                nextOrder[pos++] = cache.addDropped(key);
                 continue;
               }
               if (!m.has(METRIC_NAME)) {
@@ -431,6 +469,15 @@ export class ScrapeLoop {
                 break;
               }
               lset = m;
+            }
+            let t = defTime;
+            let explicitTs = false;
+            if (honorTs) {
+              const ts = p.timestamp();
+              if (ts !== undefined) {
+                t = ts;
+                explicitTs = true;
+              }
             }
             let ref = ce !== undefined ? ce.ref : 0;
             let sampleAdded = false;
@@ -460,6 +507,7 @@ export class ScrapeLoop {
               if (track) cache.trackStaleness(ce);
             } else {
               ce = cache.add(key, ref, lset, track);
+              nextOrder[pos++] = ce;
               if (sampleAdded && !sampleLimitHit) seriesAdded++;
             }
             added++;
@@ -474,6 +522,7 @@ export class ScrapeLoop {
               }
             }
           }
+          nextOrder.length = pos;
         } catch (x) {
           if (x instanceof ParseError) err = x.message;
           else err = (x as Error).message;
