@@ -140,6 +140,8 @@ export class MemoryStorage implements Storage {
   /** name → value → sorted refs. */
   private readonly postings = new Map<string, Map<string, number[]>>();
   private closed = false;
+  /** Position of each series (by ref - 1) in label order; rebuilt lazily after new series. */
+  private rank: Int32Array | null = null;
 
   appender(): Appender {
     return new MemAppender(this);
@@ -171,6 +173,7 @@ export class MemoryStorage implements Storage {
     if (s) return s;
     s = new MemSeries(this.series.length + 1, labels);
     this.series.push(s);
+    this.rank = null;
     this.byKey.set(key, s);
     labels.forEach((n, v) => {
       let vals = this.postings.get(n);
@@ -190,6 +193,20 @@ export class MemoryStorage implements Storage {
   /** Every series, in creation order. */
   allSeries(): readonly MemSeries[] {
     return this.series;
+  }
+
+  /** Sorts series views by labels, using a cached label-order rank of every series. */
+  sortByLabels<T extends { series: MemSeries }>(items: T[]): void {
+    if (items.length < 2) return;
+    if (!this.rank) {
+      const order = this.series.map((_, i) => i);
+      order.sort((a, b) => Labels.compare(this.series[a]!.labels, this.series[b]!.labels));
+      const rank = new Int32Array(this.series.length);
+      order.forEach((idx, pos) => (rank[idx] = pos));
+      this.rank = rank;
+    }
+    const rank = this.rank;
+    items.sort((a, b) => rank[a.series.ref - 1]! - rank[b.series.ref - 1]!);
   }
 
   /** Refs of series matching all matchers, ascending. */
@@ -370,7 +387,7 @@ class MemQuerier implements Querier {
       const hi = s.lowerBound(maxt + 1);
       if (hi > lo) out.push(new MemSeriesView(s, lo, hi));
     }
-    if (sortSeries) out.sort((a, b) => Labels.compare(a.labels, b.labels));
+    if (sortSeries) this.db.sortByLabels(out);
     return Promise.resolve(new ArraySeriesSet(out));
   }
 

@@ -157,3 +157,22 @@ describe('Engine', () => {
     expect(w.value.type === 'vector' && w.value.samples.length).toBe(0);
   });
 });
+
+describe('annotationsAsStrings', () => {
+  it('adds positions like Prometheus’ API and caps the lists', async () => {
+    const { annotationsAsStrings } = await import('../../../src/lib/promql/engine/annotations.js');
+    const list = [
+      { kind: 'info' as const, message: 'PromQL info: a', pos: { start: 5, end: 9 } },
+      { kind: 'warning' as const, message: 'PromQL warning: b', pos: { start: 12, end: 13 } },
+      { kind: 'warning' as const, message: 'PromQL warning: c' },
+    ];
+    expect(annotationsAsStrings(list, 'rate(\n  foo[5m])')).toEqual({
+      warnings: ['PromQL warning: b (2:7)', 'PromQL warning: c'],
+      infos: ['PromQL info: a (1:6)'],
+    });
+    expect(annotationsAsStrings(list, 'x', 1, 0).warnings).toEqual([
+      'PromQL warning: b (invalid position)',
+      '1 more warning annotations omitted',
+    ]);
+  });
+});

@@ -67,3 +67,39 @@ export class Annotations {
 function forMetric(name: string): string {
   return name === '' ? '' : ` for metric name ${goQuote(name)}`;
 }
+
+/**
+ * Prometheus' Annotations.AsStrings(query, maxWarnings, maxInfos), as the HTTP API renders them:
+ * annotations with a position get ` (line:col)` of their start in `query` (byte columns, 1-based),
+ * and beyond the limits a final `N more warning annotations omitted` line. 0 means no limit.
+ */
+export function annotationsAsStrings(
+  list: readonly Annotation[],
+  query: string,
+  maxWarnings = 0,
+  maxInfos = 0,
+): { warnings: string[]; infos: string[] } {
+  const warnings: string[] = [];
+  const infos: string[] = [];
+  let warnSkipped = 0;
+  let infoSkipped = 0;
+  for (const a of list) {
+    let text = a.message;
+    if (a.pos && query !== '' && a.pos.start > query.length) text += ' (invalid position)';
+    else if (a.pos && query !== '') {
+      const before = Buffer.from(query.slice(0, a.pos.start), 'utf8');
+      const lastBreak = before.lastIndexOf(0x0a);
+      let line = 0;
+      for (const b of before) if (b === 0x0a) line++;
+      text += ` (${line + 1}:${before.length - lastBreak})`;
+    }
+    if (a.kind === 'info') {
+      if (maxInfos === 0 || infos.length < maxInfos) infos.push(text);
+      else infoSkipped++;
+    } else if (maxWarnings === 0 || warnings.length < maxWarnings) warnings.push(text);
+    else warnSkipped++;
+  }
+  if (warnSkipped > 0) warnings.push(`${warnSkipped} more warning annotations omitted`);
+  if (infoSkipped > 0) infos.push(`${infoSkipped} more info annotations omitted`);
+  return { warnings, infos };
+}

@@ -84,7 +84,14 @@ export type Val =
 const RESERVED = [METRIC_NAME, '__type__', '__unit__'];
 
 export function dropMetricName(l: Labels): Labels {
-  if (!l.has(METRIC_NAME) && !l.has('__type__') && !l.has('__unit__')) return l;
+  const f = l.toFlat();
+  let reserved = 0;
+  for (let i = 0; i < f.length; i += 2) {
+    const n = f[i]!;
+    if (n === METRIC_NAME || n === '__type__' || n === '__unit__') reserved++;
+  }
+  if (reserved === 0) return l;
+  if (reserved === 1 && f[0] === METRIC_NAME) return l.dropMetricName();
   return l.without(...RESERVED);
 }
 
@@ -262,7 +269,7 @@ export class Evaluator {
       querier = await this.q.queryable.querier(mint, maxt);
       this.q.queriers.push(querier);
       set = await querier.select(
-        false,
+        true,
         { start: mint, end: maxt, step: this.interval, ...(func ? { func } : {}), ...(range ? { range } : {}) },
         vs.matchers,
       );
@@ -306,8 +313,7 @@ export class Evaluator {
     if (err) throw new QueryStorageError(err);
     for (const w of set.warnings()) this.q.annotations.add('warning', w);
     this.q.samplesLoaded += loaded;
-    // Sort by labels so that results come in Prometheus' order.
-    out.sort((a, b) => Labels.compare(a.metric, b.metric));
+    // The storage returns series sorted by labels (asked for above), Prometheus' order.
     return out;
   }
 
