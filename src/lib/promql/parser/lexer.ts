@@ -606,9 +606,9 @@ export class Lexer {
     this.fail(`bad number or duration syntax: ${goQuoteStr(this.input.slice(start, this.pos))}`, start);
   }
 
-  private accept(valid: string): boolean {
-    const c = this.peekChar();
-    if (c >= 0 && valid.indexOf(String.fromCharCode(c)) >= 0) {
+  /** Consumes the next character when `pred` accepts it. */
+  private acceptIf(pred: (c: number) => boolean): boolean {
+    if (this.pos < this.input.length && pred(this.input.charCodeAt(this.pos))) {
       this.pos++;
       return true;
     }
@@ -616,14 +616,14 @@ export class Lexer {
   }
 
   private acceptRemainingDuration(): boolean {
-    if (!this.accept('smhdwy')) return false;
-    this.accept('s');
-    while (this.accept('0123456789')) {
-      while (this.accept('0123456789')) {
+    if (!this.acceptIf(isDurationUnit)) return false;
+    this.acceptIf(isS);
+    while (this.acceptIf(isDigit)) {
+      while (this.acceptIf(isDigit)) {
         /* absorb */
       }
-      if (!this.accept('smhdw')) return false;
-      this.accept('s');
+      if (!this.acceptIf(isDurationUnitNoY)) return false;
+      this.acceptIf(isS);
     }
     // The next character must not be alphanumeric (Prometheus consumes it, then backs up).
     const c = this.peekChar();
@@ -636,47 +636,44 @@ export class Lexer {
 
   /** lex.go scanNumber: decimal, hex, exponent, underscores. */
   private scanNumber(): boolean {
+    const input = this.input;
     const initial = this.pos;
-    let digits = '0123456789';
-    if (this.accept('0') && this.accept('xX')) {
-      this.accept('_');
-      digits = '0123456789abcdefABCDEF';
+    let digit: (c: number) => boolean = isDigit;
+    if (this.acceptIf(isZero) && this.acceptIf(isX)) {
+      this.acceptIf(isUnderscore);
+      digit = isHexDigit;
     }
-    const isIn = (set: string): boolean => {
-      const c = this.peekChar();
-      return c >= 0 && set.indexOf(String.fromCharCode(c)) >= 0;
-    };
-    this.accept('.');
-    this.accept(digits);
+    this.acceptIf(isDot);
+    this.acceptIf(digit);
     let dot = false;
     let exp = false;
-    const all = digits + '._eE';
-    while (isIn(all)) {
-      if (isIn('.') && dot) {
-        this.accept('.');
-        return false;
-      }
-      if (isIn('eE') && exp) {
-        this.accept('eE');
-        return false;
-      }
-      if (this.accept('.')) {
+    for (;;) {
+      const c = this.pos < input.length ? input.charCodeAt(this.pos) : EOF_CHAR;
+      if (c < 0) break;
+      if (c === 46 /* . */) {
+        this.pos++;
+        if (dot) return false;
         dot = true;
-        if (this.accept('_.')) return false;
-        if (digits.length > 10) return false;
+        if (this.acceptIf(isUnderscoreOrDot)) return false;
+        if (digit === isHexDigit) return false; // no fractional hex literals
         continue;
       }
-      if (this.accept('eE')) {
+      // Like Prometheus, e/E is an exponent marker even in hex literals (0x1e5 still lexes whole).
+      if (c === 101 || c === 69) {
+        this.pos++;
+        if (exp) return false;
         exp = true;
-        this.accept('+-');
-        if (this.accept('._eE') || this.peekChar() === EOF_CHAR) return false;
+        this.acceptIf(isSign);
+        if (this.acceptIf(isExponentAnti) || this.pos >= input.length) return false;
         continue;
       }
-      if (this.accept('_')) {
-        if (this.accept('._eE') || this.peekChar() === EOF_CHAR) return false;
+      if (c === 95 /* _ */) {
+        this.pos++;
+        if (this.acceptIf(isExponentAnti) || this.pos >= input.length) return false;
         continue;
       }
-      while (this.accept(digits)) {
+      if (!digit(c)) break;
+      while (this.acceptIf(digit)) {
         /* absorb */
       }
     }
@@ -685,6 +682,20 @@ export class Lexer {
     return !(c >= 0 && isAlphaNumeric(c));
   }
 }
+
+const isZero = (c: number): boolean => c === 48;
+const isX = (c: number): boolean => c === 120 || c === 88;
+const isDot = (c: number): boolean => c === 46;
+const isUnderscore = (c: number): boolean => c === 95;
+const isUnderscoreOrDot = (c: number): boolean => c === 95 || c === 46;
+const isSign = (c: number): boolean => c === 43 || c === 45;
+const isS = (c: number): boolean => c === 115;
+/** `._eE`: characters that may not follow an exponent marker or an underscore. */
+const isExponentAnti = (c: number): boolean => c === 46 || c === 95 || c === 101 || c === 69;
+/** s m h d w y */
+const isDurationUnit = (c: number): boolean =>
+  c === 115 || c === 109 || c === 104 || c === 100 || c === 119 || c === 121;
+const isDurationUnitNoY = (c: number): boolean => c !== 121 && isDurationUnit(c);
 
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;

@@ -63,8 +63,8 @@ type Mut<N> = { -readonly [K in keyof N]: N[K] };
 /** Stand-in selectors of `x[5m]` where x is not a selector (already reported as an error). */
 const PLACEHOLDERS = new WeakSet<VectorSelector>();
 
-/** Thrown internally to stop at a syntax error. */
-class Abort extends Error {}
+/** Thrown internally to stop at a syntax error (not an Error: no stack trace to capture). */
+class Abort {}
 
 const MAX_DURATION_SECONDS = 2 ** 63 / 1e9;
 
@@ -1360,7 +1360,7 @@ class Parser {
           }
           break;
         }
-        if (!node.bypassEmptyMatcherCheck && !node.matchers.some((m) => !m.matches(''))) {
+        if (!node.bypassEmptyMatcherCheck && !hasNonEmptyMatcher(node.matchers)) {
           this.addError(node.pos, 'vector selector must contain at least one non-empty matcher');
         }
         break;
@@ -1372,18 +1372,12 @@ class Parser {
   }
 
   private checkBinary(n: Mut<BinaryExpr>, lt: ValueType, rt: ValueType): void {
-    const opRange = (): PositionRange => {
-      let s = n.lhs.pos.end;
-      while (s < this.input.length && isSpaceCode(this.input.charCodeAt(s))) s++;
-      let e = n.rhs.pos.start - 1;
-      while (e > s && isSpaceCode(this.input.charCodeAt(e))) e--;
-      return { start: s, end: e };
-    };
+    const opRange = this.opRange;
     if (n.returnBool && !isComparisonOp(n.op)) {
-      this.addError(opRange(), 'bool modifier can only be used on comparison operators');
+      this.addError(opRange.call(this, n), 'bool modifier can only be used on comparison operators');
     }
     if (isComparisonOp(n.op) && !n.returnBool && lt === 'scalar' && rt === 'scalar') {
-      this.addError(opRange(), 'comparisons between scalars must use BOOL modifier');
+      this.addError(opRange.call(this, n), 'comparisons between scalars must use BOOL modifier');
     }
     const vm = n.vectorMatching as Mut<NonNullable<BinaryExpr['vectorMatching']>> | null;
     if (vm) {
@@ -1391,7 +1385,8 @@ class Parser {
       if (vm.on) {
         for (const l1 of vm.matchingLabels) {
           for (const l2 of vm.include) {
-            if (l1 === l2) this.addError(opRange(), `label ${q(l1)} must not occur in ON and GROUP clause at once`);
+            if (l1 === l2)
+              this.addError(opRange.call(this, n), `label ${q(l1)} must not occur in ON and GROUP clause at once`);
           }
         }
       }
@@ -1418,12 +1413,26 @@ class Parser {
     }
   }
 
+  /** The operator part of a binary expression, whitespace trimmed (Prometheus' opRange). */
+  private opRange(n: BinaryExpr): PositionRange {
+    let s = n.lhs.pos.end;
+    while (s < this.input.length && isSpaceCode(this.input.charCodeAt(s))) s++;
+    let e = n.rhs.pos.start - 1;
+    while (e > s && isSpaceCode(this.input.charCodeAt(e))) e--;
+    return { start: s, end: e };
+  }
+
   private expectType(node: Expr, want: ValueType, context: string): void {
     const t = this.check(node);
     if (t !== want) {
       this.addError(node.pos, `expected type ${documentedType(want)} in ${context}, got ${documentedType(t)}`);
     }
   }
+}
+
+function hasNonEmptyMatcher(ms: readonly Matcher[]): boolean {
+  for (const m of ms) if (!m.matches('')) return true;
+  return false;
 }
 
 function isSpaceCode(c: number): boolean {
