@@ -27,6 +27,27 @@ describe('SeriesCache', () => {
     expect(cache.size).toBe(5000);
   });
 
+  it('finds series in any order (hash path) and in scrape order (sequential guess)', () => {
+    const lines = Array.from({ length: 2000 }, (_, i) => `m{i="${i}"} 1\n`);
+    const cache = new SeriesCache<number>();
+    let p = new PromParser(Buffer.from(lines.join('')));
+    for (let e = p.next(); e !== null; e = p.next()) cache.add(p, Number(p.labels().get('i')));
+    // Reversed, then every other line, then the original order: all found with the right value.
+    for (const order of [[...lines].reverse(), lines.filter((_, i) => i % 2 === 0), lines]) {
+      p = new PromParser(Buffer.from(order.join('')));
+      for (let e = p.next(); e !== null; e = p.next()) {
+        const id = cache.find(p);
+        expect(id).toBeGreaterThanOrEqual(0);
+        expect(cache.value(id)).toBe(Number(p.labels().get('i')));
+      }
+    }
+    // A series that was never added is not found, even right after its would-be neighbour.
+    p = new PromParser(Buffer.from('m{i="0"} 1\nm{i="0x"} 1\nm{i="1"} 1\n'));
+    const found: number[] = [];
+    for (let e = p.next(); e !== null; e = p.next()) found.push(cache.find(p));
+    expect(found).toEqual([0, -1, 1]);
+  });
+
   it('sweeps entries and keeps the rest findable', () => {
     const cache = new SeriesCache<{ seen: number }>();
     const p = new PromParser(Buffer.from(Array.from({ length: 1000 }, (_, i) => `s${i} 1\n`).join('')));

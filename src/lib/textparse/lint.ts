@@ -26,7 +26,6 @@ export interface LintProblem {
   line?: number;
 }
 
-
 export interface LintResult {
   format: ExpositionFormat;
   families: number;
