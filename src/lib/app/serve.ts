@@ -333,26 +333,29 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   reloadTime.set(Date.now() / 1000);
 
   let reloading: Promise<void> | null = null;
-  const reload = async () => {
+  const doReload = async () => {
+    try {
+      const next = loadServeConfig(o.configFile, selfAddress, o.nodeCollector);
+      await applyConfig(next.config);
+      config = next.config;
+      configYaml = next.yaml;
+      reloadSuccess.set(1);
+      reloadTime.set(Date.now() / 1000);
+      log.info('Completed loading of configuration file', { filename: o.configFile ?? '(embedded)' });
+    } catch (e) {
+      reloadSuccess.set(0);
+      log.error('Error reloading config; the previous configuration keeps running', { err: (e as Error).message });
+      throw e;
+    }
+  };
+  /** Reloads the config; concurrent calls share one reload. */
+  const reload = (): Promise<void> => {
     if (reloading) return reloading;
-    reloading = (async () => {
-      try {
-        const next = loadServeConfig(o.configFile, selfAddress, o.nodeCollector);
-        await applyConfig(next.config);
-        config = next.config;
-        configYaml = next.yaml;
-        reloadSuccess.set(1);
-        reloadTime.set(Date.now() / 1000);
-        log.info('Completed loading of configuration file', { filename: o.configFile ?? '(embedded)' });
-      } catch (e) {
-        reloadSuccess.set(0);
-        log.error('Error reloading config; the previous configuration keeps running', { err: (e as Error).message });
-        throw e;
-      } finally {
-        reloading = null;
-      }
-    })();
-    return reloading;
+    const p: Promise<void> = doReload().finally(() => {
+      if (reloading === p) reloading = null;
+    });
+    reloading = p;
+    return p;
   };
 
   let ready = false;
