@@ -22,3 +22,7 @@ export {
   expandEnv,
 } from './validate.js';
 export { SD_CONFIG_KEYS } from './sd-keys.js';
+export * from './check.js';
+export * from './edit.js';
+export * from './init.js';
+export { writeFileAtomic, FileExistsError, type AtomicWriteOptions } from './atomic.js';

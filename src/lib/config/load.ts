@@ -42,6 +42,23 @@ export interface LoadResult {
   sources: Map<string, string>;
   /** scrape_config_files that were read. */
   scrapeConfigFiles: string[];
+  /** Where a JSON pointer of the main file is (its nearest existing node), or line 0. */
+  locate: (ptr: string) => { line: number; column: number };
+  /** How many scrape configs come from the main file (the rest from scrape_config_files). */
+  mainScrapeConfigs: number;
+}
+
+const nowhere = () => ({ line: 0, column: 0 });
+
+function posOf(yaml: YamlRead | null, ptr: string, onKey = false): { line: number; column: number } {
+  let p = ptr;
+  while (yaml) {
+    const loc = yaml.index.get(p);
+    if (loc && (loc.node || loc.key)) return nodePos(loc, yaml.lineCounter, onKey || p !== ptr || !loc.node);
+    if (p === '') break;
+    p = p.slice(0, p.lastIndexOf('/'));
+  }
+  return { line: 0, column: 0 };
 }
 
 // A build ships the schemas as JSON; in development, build them from the TypeBox definitions.
@@ -97,18 +114,8 @@ function parseWith(name: RootName, text: string, file: string): Parsed {
     warn: (ptr, message, hint, onKey) => push('warning', ptr, message, hint, onKey),
   };
   function push(severity: 'error' | 'warning', ptr: string, message: string, hint?: string, onKey?: boolean) {
-    let p = ptr;
-    let pos = { line: 0, column: 0 };
-    // Fall back to the nearest enclosing node that exists in the document (defaults have none).
-    while (yaml) {
-      const loc = yaml.index.get(p);
-      if (loc && (loc.node || loc.key)) {
-        pos = nodePos(loc, yaml.lineCounter, onKey || p !== ptr || !loc.node);
-        break;
-      }
-      if (p === '') break;
-      p = p.slice(0, p.lastIndexOf('/'));
-    }
+    // Falls back to the nearest enclosing node that exists in the document (defaults have none).
+    const pos = posOf(yaml, ptr, onKey);
     problems.push({ severity, message, hint, file, ...pos, path: ptrToPath(ptr) || undefined });
   }
   const tp = textProblem(text, file);
@@ -138,12 +145,20 @@ function stripPlaceholders(v: unknown, placeholders: WeakSet<object>): void {
 export function analyzeConfigText(text: string, filename = 'prometheus.yml', opts: LoadOptions = {}): LoadResult {
   const sources = new Map([[filename, text]]);
   const parsed = parseWith('config', text, filename);
-  const result: LoadResult = { config: null, problems: parsed.problems, sources, scrapeConfigFiles: [] };
+  const result: LoadResult = {
+    config: null,
+    problems: parsed.problems,
+    sources,
+    scrapeConfigFiles: [],
+    locate: (ptr) => posOf(parsed.yaml, ptr),
+    mainScrapeConfigs: 0,
+  };
   if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value) || hasErrors(parsed.problems))
     return result;
   const config = validateConfig(parsed.value, parsed.reporter, { agentMode: opts.agentMode, env: opts.env });
   stripPlaceholders(config, parsed.placeholders);
   result.problems = dedupe(parsed.problems);
+  result.mainScrapeConfigs = config.scrape_configs.length;
   const dir = dirname(filename);
   if (opts.followScrapeConfigFiles !== false && !hasErrors(result.problems) && config.scrape_config_files.length > 0) {
     const jobNames = new Map<string, string>(config.scrape_configs.map((s) => [s.job_name, 'main config file']));
@@ -216,7 +231,15 @@ function readText(path: string, opts: LoadOptions): { text: string } | { problem
 /** Reads, parses and validates a prometheus.yml file. Never throws for bad input. */
 export function analyzeConfigFile(path: string, opts: LoadOptions = {}): LoadResult {
   const r = readText(path, opts);
-  if ('problem' in r) return { config: null, problems: [r.problem], sources: new Map(), scrapeConfigFiles: [] };
+  if ('problem' in r)
+    return {
+      config: null,
+      problems: [r.problem],
+      sources: new Map(),
+      scrapeConfigFiles: [],
+      locate: nowhere,
+      mainScrapeConfigs: 0,
+    };
   return analyzeConfigText(r.text, path, opts);
 }
 

@@ -292,11 +292,14 @@ function toProblem(e: ErrorObject, yaml: YamlRead, file: string, root: TSchema):
       const ptr = `${e.instancePath}/${escapePtr(prop)}`;
       const allowed = Object.keys((ps?.properties as Record<string, unknown>) ?? {});
       const close = suggest(prop, allowed);
-      const hint = close
-        ? `did you mean ${close}?`
-        : allowed.length > 0
-          ? `valid keys here: ${allowed.slice(0, 14).join(', ')}${allowed.length > 14 ? ', …' : ''}`
-          : undefined;
+      const hint =
+        e.instancePath === '' && prop === 'groups'
+          ? 'this looks like a rule file: check it with promctl check rules, and list it under rule_files in prometheus.yml'
+          : close
+            ? `did you mean ${close}?`
+            : allowed.length > 0
+              ? `valid keys here: ${allowed.slice(0, 14).join(', ')}${allowed.length > 14 ? ', …' : ''}`
+              : undefined;
       return {
         ...base,
         message: `field ${prop} not found in type ${(ps?.goType as string | undefined) ?? 'struct'}`,
