@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+
 /**
  * Emulates a unit's sandboxing without systemd (these machines have no running systemd): a private
  * mount namespace (unshare) for the file-system options, setpriv for the credentials. It lets the
@@ -139,4 +141,67 @@ export function sandboxScript(unit: string, ids: { uid: number; gid: number; hom
 /** The unit's [Service] directives this emulation does not reproduce. */
 export function notEmulated(unit: string): string[] {
   return [...new Set(serviceDirectives(unit).map(([k]) => k))].filter((k) => !EMULATED.has(k));
+}
+
+/** Expands a systemd system-call group (`@system-service`) into names, recursively. */
+function expandGroup(analyze: string, name: string, seen = new Set<string>()): Set<string> {
+  const out = new Set<string>();
+  if (!name.startsWith('@')) return out.add(name);
+  if (seen.has(name)) return out;
+  seen.add(name);
+  const r = spawnSync(analyze, ['syscall-filter', name], { encoding: 'utf8' });
+  for (const line of r.stdout.split('\n').slice(1)) {
+    const t = line.trim().split(/\s+/)[0] ?? '';
+    if (t === '' || t.startsWith('#')) continue;
+    for (const s of expandGroup(analyze, t, seen)) out.add(s);
+  }
+  return out;
+}
+
+/**
+ * The system calls a unit's SystemCallFilter= lines allow (allow-lists, minus `~` deny-lists),
+ * limited to the names strace knows on this architecture.
+ */
+export function allowedSyscalls(unit: string, analyze: string, strace: string): string[] {
+  const allow = new Set<string>();
+  const deny = new Set<string>();
+  for (const [k, v] of serviceDirectives(unit)) {
+    if (k !== 'SystemCallFilter') continue;
+    const negate = v.startsWith('~');
+    for (const item of (negate ? v.slice(1) : v).trim().split(/\s+/)) {
+      for (const s of expandGroup(analyze, item)) (negate ? deny : allow).add(s);
+    }
+  }
+  let names = [...allow].filter((s) => !deny.has(s)).sort();
+  // strace rejects names it does not know here (other architectures' calls): drop them one by one.
+  for (let i = 0; i < 100; i++) {
+    const r = spawnSync(strace, ['-qq', '-o', '/dev/null', '-e', `trace=${names.join(',')}`, 'true'], {
+      encoding: 'utf8',
+    });
+    const m = /invalid system call '([^']+)'/.exec(r.stderr);
+    if (!m) break;
+    names = names.filter((n) => n !== m[1]);
+  }
+  return names;
+}
+
+/**
+ * argv that runs `argv` under strace with every system call outside `allowed` failing with EPERM
+ * (what SystemCallFilter= with SystemCallErrorNumber=EPERM does), logging the denied calls to
+ * `log` as `... = -1 EPERM (Operation not permitted) (INJECTED)`.
+ */
+export function underSyscallFilter(strace: string, allowed: string[], log: string, argv: string[]): string[] {
+  const set = allowed.join(',');
+  return [strace, '-f', '-qq', '-o', log, '-e', `trace=!${set}`, '-e', `inject=!${set}:error=EPERM`, ...argv];
+}
+
+/** The distinct calls strace reports as injected (denied) in its log. */
+export function deniedCalls(log: string): string[] {
+  const out = new Set<string>();
+  for (const line of log.split('\n')) {
+    if (!line.includes('(INJECTED)')) continue;
+    const m = /^(?:\d+\s+)?([a-z0-9_]+)\(/.exec(line.trim());
+    if (m) out.add(m[1]!);
+  }
+  return [...out].sort();
 }

@@ -33,7 +33,7 @@ import {
   type InstallOptions,
 } from '../../src/lib/install/index.js';
 import { fromFamilies, readExposition } from '../hostmetrics/expo.js';
-import { notEmulated, sandboxScript } from '../install/sandbox.js';
+import { allowedSyscalls, deniedCalls, notEmulated, sandboxScript, underSyscallFilter } from '../install/sandbox.js';
 import { repoRoot } from '../support/conformance.js';
 import { freePort, startProc, which } from '../support/procs.js';
 
@@ -326,3 +326,98 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
     }
   });
 });
+
+const strace = which('strace');
+const analyzeBin = which('systemd-analyze');
+describe.skipIf(!canSandbox || !strace || !analyzeBin)(
+  'SystemCallFilter against real runs (strace fault injection)',
+  () => {
+    const base = join(repoRoot, '.bench-tmp', `syscalls-${process.pid}`);
+    let opts: InstallOptions;
+    beforeAll(async () => {
+      opts = {
+        ...installOptionsFromFlags({}, repoRoot),
+        configDir: join(base, 'etc/promctl'),
+        dataDir: join(base, 'var/lib/promctl'),
+        textfileDir: join(base, 'var/lib/promctl/textfile'),
+        unitDir: join(base, 'units'),
+        root: '',
+        user: 'nobody',
+        group: 'nogroup',
+      };
+      const view = realHostView('');
+      const plan = planInstall(opts, view);
+      plan.steps = plan.steps.filter((s) => s.kind === 'dir' || s.kind === 'file');
+      expect((await applyPlan(plan, realExecutor('', view))).ok).toBe(true);
+    });
+    afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+    it('node exporter: one scrape with every call outside the filter failing (EPERM) still reports every collector', () => {
+      const unit = readFileSync(join(opts.unitDir, 'promctl-node-exporter.service'), 'utf8');
+      const allowed = allowedSyscalls(unit, analyzeBin!, strace!);
+      expect(allowed.length).toBeGreaterThan(250);
+      const log = join(base, 'node-exporter.strace');
+      const argv = underSyscallFilter(strace!, allowed, log, [
+        process.execPath,
+        '--import',
+        'tsx',
+        join(repoRoot, 'bin/dev.js'),
+        'exporter',
+        'node',
+        '--once',
+      ]);
+      const r = spawnSync(argv[0]!, argv.slice(1), {
+        encoding: 'utf8',
+        cwd: repoRoot,
+        env: { ...process.env, NODE_ENV: 'development' },
+      });
+      const fams = readExposition(r.stdout);
+      const success = fams.get('node_scrape_collector_success')!.samples;
+      expect(success.size).toBe(11);
+      for (const [k, v] of success) expect(v, k).toBe(1);
+      const denied = deniedCalls(readFileSync(log, 'utf8'));
+      console.log(
+        `node exporter under its SystemCallFilter (${allowed.length} calls allowed): denied calls made: ${denied.join(', ') || 'none'}`,
+      );
+      // pkey_alloc: V8 probes memory protection keys and falls back when refused.
+      expect(denied.filter((c) => c !== 'pkey_alloc')).toEqual([]);
+    });
+
+    it('server unit: promctl starts and writes its data directory with every call outside the filter failing', () => {
+      const unit = readFileSync(join(opts.unitDir, 'promctl.service'), 'utf8');
+      const allowed = allowedSyscalls(unit, analyzeBin!, strace!);
+      const probe = `require('node:fs').writeFileSync(${JSON.stringify(join(opts.dataDir, 'probe'))}, 'x'); require('node:http').createServer().listen(0, '127.0.0.1', function () { this.close(); console.log('listened'); });`;
+      const log1 = join(base, 'probe.strace');
+      const log2 = join(base, 'version.strace');
+      const r1 = spawnSync(
+        strace!,
+        underSyscallFilter(strace!, allowed, log1, [process.execPath, '-e', probe]).slice(1),
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(r1.stdout.trim()).toBe('listened');
+      const r2 = spawnSync(
+        strace!,
+        underSyscallFilter(strace!, allowed, log2, [
+          process.execPath,
+          '--import',
+          'tsx',
+          join(repoRoot, 'bin/dev.js'),
+          '--version',
+        ]).slice(1),
+        {
+          encoding: 'utf8',
+          cwd: repoRoot,
+          env: { ...process.env, NODE_ENV: 'development' },
+        },
+      );
+      expect(r2.stdout).toMatch(/^promctl\/\d/);
+      const denied = [
+        ...new Set([...deniedCalls(readFileSync(log1, 'utf8')), ...deniedCalls(readFileSync(log2, 'utf8'))]),
+      ];
+      console.log(`server under its SystemCallFilter: denied calls made: ${denied.join(', ') || 'none'}`);
+      expect(denied.filter((c) => c !== 'pkey_alloc')).toEqual([]);
+    });
+  },
+);
