@@ -46,6 +46,13 @@ const OM_TYPES: Record<string, MetricKind> = {
   unknown: 'unknown',
 };
 
+/** Bytes that end the fast scan of a quoted string: `"`, `\\`, newline and non-ASCII. */
+const QUOTED_STOP = new Uint8Array(256);
+QUOTED_STOP[QUOTE] = 1;
+QUOTED_STOP[BACKSLASH] = 1;
+QUOTED_STOP[LF] = 1;
+for (let c = 0x80; c < 256; c++) QUOTED_STOP[c] = 1;
+
 export interface OpenMetricsParserOptions extends ParserOptions {
   /** Reject what the OpenMetrics 1.0 ABNF forbids even where Prometheus is lenient. */
   strict?: boolean;
@@ -212,23 +219,27 @@ export class OpenMetricsParser extends ParserBase {
   }
 
   /** Scans a quoted string starting at `p` (the quote); returns the offset of the closing quote. */
-  private quoted(p: number, what: string, allowLF: boolean): number {
+  private quoted(p: number, what: string): number {
     const b = this.b;
     const end = this.end;
     const q = p;
     p++;
-    this.qFlags = 0;
+    let flags = 0;
     for (;;) {
-      if (p >= end || (b[p] === LF && !allowLF)) throw this.expected(what, q, p, 'INVALID');
+      while (p < end && QUOTED_STOP[b[p]!] === 0) p++;
+      if (p >= end || b[p] === LF) throw this.expected(what, q, p, 'INVALID');
       const d = b[p]!;
-      if (d === QUOTE) return p;
+      if (d === QUOTE) {
+        this.qFlags = flags;
+        return p;
+      }
       if (d === BACKSLASH) {
-        this.qFlags |= 1;
+        flags |= 1;
         if (this.strict && p + 1 < end && b[p + 1] === LF) throw this.expected(what, q, p, 'INVALID');
         p += 2;
         continue;
       }
-      if (d >= 0x80) this.qFlags |= 2;
+      flags |= 2;
       p++;
     }
   }
@@ -252,7 +263,7 @@ export class OpenMetricsParser extends ParserBase {
         ne = p;
       } else if (c === QUOTE && !this.strict) {
         ns = p + 1;
-        const close = this.quoted(p, 'expected label name', false);
+        const close = this.quoted(p, 'expected label name');
         ne = close;
         if (this.qFlags & 1) flags |= F_NAME_ESC;
         if (this.qFlags & 2) flags |= F_NAME_HI;
@@ -283,7 +294,7 @@ export class OpenMetricsParser extends ParserBase {
       p++;
       if (p >= end || b[p] !== QUOTE) throw this.expected('expected label value', p, p, tokName(b, p, end));
       const vs = p + 1;
-      const close = this.quoted(p, 'expected label value', false);
+      const close = this.quoted(p, 'expected label value');
       if (this.qFlags & 1) flags |= F_VAL_ESC;
       if (this.qFlags & 2) flags |= F_VAL_HI;
       p = close + 1;
@@ -462,7 +473,7 @@ export class OpenMetricsParser extends ParserBase {
       this.nameEnd = p;
     } else if (c === QUOTE && !this.strict) {
       this.nameStart = p + 1;
-      const close = this.quoted(p, `expected metric name after ${what}`, false);
+      const close = this.quoted(p, `expected metric name after ${what}`);
       this.nameEnd = close;
       this.nameFlags = (this.qFlags & 1 ? F_NAME_ESC : 0) | (this.qFlags & 2 ? F_NAME_HI : 0);
       p = close + 1;

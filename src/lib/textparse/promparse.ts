@@ -32,6 +32,12 @@ import {
 import { F_NAME_ESC, F_NAME_HI, F_VAL_ESC, F_VAL_HI, ParserBase, REC } from './base.js';
 import type { EntryType, MetricKind, ParserOptions } from './interface.js';
 
+/** Bytes that end the fast scan of a label value: `"`, `\\` and non-ASCII. */
+const VALUE_STOP = new Uint8Array(256);
+VALUE_STOP[QUOTE] = 1;
+VALUE_STOP[BACKSLASH] = 1;
+for (let c = 0x80; c < 256; c++) VALUE_STOP[c] = 1;
+
 /** Whether bytes [s, e) spell `w`. */
 function bytesEq(b: Uint8Array, s: number, e: number, w: string): boolean {
   if (e - s !== w.length) return false;
@@ -205,6 +211,8 @@ export class PromParser extends ParserBase {
       const vs = p + 1;
       p++;
       for (;;) {
+        // Plain bytes in one tight loop; VALUE_STOP marks quote, backslash and bytes >= 0x80.
+        while (p < end && VALUE_STOP[b[p]!] === 0) p++;
         if (p >= end) throw this.expected('expected label value', vs - 1, end, 'INVALID');
         c = b[p]!;
         if (c === QUOTE) break;
@@ -213,7 +221,7 @@ export class PromParser extends ParserBase {
           p += 2;
           continue;
         }
-        if (c >= 0x80) flags |= F_VAL_HI;
+        flags |= F_VAL_HI;
         p++;
       }
       const ve = p;
