@@ -38,8 +38,11 @@ describe('index file (index.md)', () => {
     // TOC: 6 offsets + CRC at the end.
     const toc = b.subarray(b.length - 52);
     expect(toc.readUInt32BE(48)).toBe(crc32c(toc, 0, 48));
-    const seriesOff = Number(toc.readBigUInt64BE(8));
-    expect(seriesOff % 16).toBe(0);
+    // The TOC records where the series section starts (before padding, like Prometheus); the first
+    // entry sits at the next multiple of 16 and its id is offset/16.
+    const tocSeries = Number(toc.readBigUInt64BE(8));
+    expect(tocSeries).toBe(9 + symLen + 4);
+    const seriesOff = Math.ceil(tocSeries / 16) * 16;
     // First series: len, #labels=2, (0,4) (1,2), #chunks=1, mint varint(100), maxt-mint 100, ref 8.
     expect(hex(b.subarray(seriesOff, seriesOff + 11))).toBe(
       '0a' + '02' + '0004' + '0102' + '01' + 'c801' + '64' + '08',
@@ -186,7 +189,7 @@ describe('blocks', () => {
       [new Matcher('=~', 'i', '.+'), new Matcher('!~', 'job', '.*')],
     ];
     for (const m of ms) {
-      const got = [...postingsForMatchers(b.index, m)];
+      const got = Array.from(postingsForMatchers(b.index, m));
       const want = series.filter((s) => m.every((x) => x.matches(s.labels.get(x.name)))).map((s) => s.id);
       expect(got).toEqual(want);
     }

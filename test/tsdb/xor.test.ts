@@ -15,8 +15,11 @@ describe('XOR chunk encoding (bit-exact with tsdb/chunkenc/xor.go)', () => {
   it('encodes the first sample as varint t + raw 64-bit value', () => {
     const a = new XorAppender();
     a.append(1000, 1.0);
-    // count=1 | varint(1000)=zigzag 2000 = d0 0f | 3ff0000000000000
-    expect(hex(a.bytes())).toBe('0001' + 'd00f' + '3ff0000000000000');
+    // count=1 | varint(1000)=zigzag 2000 = d0 0f | 3ff0000000000000 | the empty byte Go's
+    // bstream.writeByte leaves after a byte-aligned write.
+    expect(hex(a.bytes())).toBe('0001' + 'd00f' + '3ff0000000000000' + '00');
+    a.append(1010, 1.0); // uvarint(10) fills the empty byte, then one '0' bit: no extra byte
+    expect(hex(a.bytes())).toBe('0002' + 'd00f' + '3ff0000000000000' + '0a' + '00');
   });
 
   it('follows the documented bit layout for every delta-of-delta and value case', () => {

@@ -11,7 +11,8 @@ import { OpenMetricsParser } from '../textparse/openmetricsparse.js';
 import { ParseError } from '../textparse/interface.js';
 import { Block, writeBlock, type BlockSeries } from './block/block.js';
 import { isUlid, type BlockMeta } from './block/meta.js';
-import { Encoding, SAMPLES_PER_CHUNK, encodeXor } from './chunkenc/xor.js';
+import { Encoding, encodeXor } from './chunkenc/xor.js';
+import { cutChunkRanges } from './head/head.js';
 import { NotATsdbError, TsdbError } from './errors.js';
 import { Tsdb, unexpectedEntries, type TsdbLogger } from './db.js';
 
@@ -305,11 +306,12 @@ export async function importOpenMetrics(
       while (i < a.n && a.ts[i]! < wEnd) i++;
       cursor[k] = i;
       if (i === from) return;
-      const chunks: BlockSeries['chunks'] = [];
-      for (let c = from; c < i; c += SAMPLES_PER_CHUNK) {
-        const e = Math.min(i, c + SAMPLES_PER_CHUNK);
-        chunks.push({ encoding: Encoding.XOR, data: encodeXor(a.ts, a.vs, c, e), mint: a.ts[c]!, maxt: a.ts[e - 1]! });
-      }
+      const chunks: BlockSeries['chunks'] = cutChunkRanges(a.ts, from, i, dur).map(([c, e]) => ({
+        encoding: Encoding.XOR,
+        data: encodeXor(a.ts, a.vs, c, e),
+        mint: a.ts[c]!,
+        maxt: a.ts[e - 1]!,
+      }));
       bmin = Math.min(bmin, a.ts[from]!);
       bmax = Math.max(bmax, a.ts[i - 1]!);
       for (const x of a.labels.toFlat()) symbols.add(x);

@@ -161,7 +161,8 @@ export async function writeBlock(
   const tmp = join(parent, `${ulid}.tmp-for-creation`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp, { recursive: true });
-  const syms = [...new Set(symbols)].sort(compareStrings);
+  // Prometheus' symbol tables always include the empty string (the all-postings key).
+  const syms = [...new Set(['', ...symbols])].sort(compareStrings);
   const cw = new ChunkWriter(join(tmp, 'chunks'));
   const iw = new IndexWriter(join(tmp, 'index'), syms);
   const stats = { numSamples: 0, numSeries: 0, numChunks: 0 };

@@ -98,7 +98,7 @@ export function writeMeta(dir: string, m: BlockMeta): void {
   const p = join(dir, 'meta.json');
   const fd = fs.openSync(p, 'w', 0o644);
   try {
-    fs.writeSync(fd, JSON.stringify(m, null, '\t') + '\n');
+    fs.writeSync(fd, JSON.stringify(m, null, '\t'));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

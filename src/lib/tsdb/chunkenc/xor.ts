@@ -51,13 +51,24 @@ export class XorAppender {
   private vLo = 0;
   private leading = 0xff;
   private trailing = 0;
+  /**
+   * Go's bstream.writeByte always appends a fresh byte, so a stream whose last write was a whole
+   * byte ending on a byte boundary carries one empty trailing byte. We track that to produce
+   * byte-identical chunks.
+   */
+  private emptyTail = false;
 
   constructor(cap = 32) {
     this.buf = new Uint8Array(cap);
   }
 
   get byteLength(): number {
-    return (this.pos + 7) >> 3;
+    return ((this.pos + 7) >> 3) + (this.emptyTail ? 1 : 0);
+  }
+
+  /** Records the shape of the last logical Go write (writeBits(_, n) / writeByte = 8 / writeBit = 1). */
+  private op(n: number): void {
+    this.emptyTail = n % 8 === 0 && (this.pos & 7) === 0;
   }
 
   /** A copy of the finished bytes (exact length). */
@@ -121,12 +132,14 @@ export class XorAppender {
       this.uvarint(t >= 0 ? t * 2 : -t * 2 - 1);
       this.w(hi, 32);
       this.w(lo, 32);
+      this.op(64);
       this.vHi = hi;
       this.vLo = lo;
     } else if (num === 1) {
       const tDelta = t - this.t;
       // Go writes uint64(t - a.t); a negative delta never reaches here (appends are in order).
       this.uvarint(tDelta);
+      this.op(8);
       this.tDelta = tDelta;
       this.writeV(hi, lo);
     } else {
@@ -134,19 +147,24 @@ export class XorAppender {
       const dod = tDelta - this.tDelta;
       if (dod === 0) {
         this.w(0, 1);
+        this.op(1);
       } else if (dod >= -8191 && dod <= 8192) {
         this.w(0b10, 2);
         this.w(dod & 0x3fff, 14);
+        this.op(14);
       } else if (dod >= -65535 && dod <= 65536) {
         this.w(0b110, 3);
         this.w(dod & 0x1ffff, 17);
+        this.op(17);
       } else if (dod >= -524287 && dod <= 524288) {
         this.w(0b1110, 4);
         this.w(dod & 0xfffff, 20);
+        this.op(20);
       } else {
         this.w(0b1111, 4);
         this.w(Math.floor(dod / TWO32) >>> 0, 32);
         this.w(dod >>> 0, 32);
+        this.op(64);
       }
       this.tDelta = tDelta;
       this.writeV(hi, lo);
@@ -164,6 +182,7 @@ export class XorAppender {
     this.vLo = lo;
     if (dh === 0 && dl === 0) {
       this.w(0, 1);
+      this.op(1);
       return;
     }
     let leading = dh !== 0 ? Math.clz32(dh) : 32 + Math.clz32(dl);
@@ -198,6 +217,7 @@ export class XorAppender {
       sh = 0;
     }
     this.w64(sh, sl, sig);
+    this.op(sig);
   }
 }
 

@@ -28,8 +28,8 @@ export class MemSeries {
   closed: HeadChunk[] = [];
   app: XorAppender | null = null;
   appMint = 0;
-  /** End (exclusive) of the block range the open chunk belongs to. */
-  appEnd = 0;
+  /** When the open chunk is cut (Prometheus' memSeries.nextAt); never past its block range. */
+  nextAt = 0;
   /** Timestamp of the last committed sample (-Infinity when none). */
   maxt = -Infinity;
   lastHi = 0;
@@ -188,13 +188,18 @@ export class Head implements PostingsIndex {
   appendSample(s: MemSeries, t: number, v: number): boolean {
     if (t <= s.maxt) return false;
     let app = s.app;
-    if (app === null || app.count >= SAMPLES_PER_CHUNK || t >= s.appEnd) {
+    // Chunk cutting as Prometheus' head does it (so blocks match promtool's byte for byte): at a
+    // quarter of the target size, predict an end time that spreads the rest of the block range
+    // evenly over chunks of ~SAMPLES_PER_CHUNK; cut there, at the block boundary, or at twice the
+    // target size when the rate went up.
+    if (app !== null && app.count === SAMPLES_PER_CHUNK / 4) s.nextAt = chunkEndTime(s.appMint, s.maxt, s.nextAt);
+    if (app === null || t >= s.nextAt || app.count >= SAMPLES_PER_CHUNK * 2) {
       if (app !== null) {
         s.closed.push({ data: app.bytes(), mint: s.appMint, maxt: s.maxt });
       }
       app = s.app = new XorAppender(app === null ? 32 : Math.min(512, app.buf.length));
       s.appMint = t;
-      s.appEnd = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
+      s.nextAt = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
       this.stats.chunksCreated++;
     }
     app.append(t, v);
@@ -368,6 +373,40 @@ export class Head implements PostingsIndex {
     }
     return n;
   }
+}
+
+/** Prometheus 2.x computeChunkEndTime (integer arithmetic). */
+export function chunkEndTime(start: number, cur: number, max: number): number {
+  const n = Math.trunc((max - start) / ((cur - start + 1) * 4));
+  if (n <= 1) return max;
+  return start + Math.trunc((max - start) / n);
+}
+
+/**
+ * Splits one series' sorted samples [from, to) into chunk ranges the way the head cuts them
+ * (used by backfilling so its blocks equal promtool's). Returns [start, end) index pairs.
+ */
+export function cutChunkRanges(
+  ts: ArrayLike<number>,
+  from: number,
+  to: number,
+  chunkRange: number,
+): [number, number][] {
+  const out: [number, number][] = [];
+  let start = -1;
+  let nextAt = 0;
+  for (let i = from; i < to; i++) {
+    const t = ts[i]!;
+    const count = i - start;
+    if (start >= 0 && count === SAMPLES_PER_CHUNK / 4) nextAt = chunkEndTime(ts[start]!, ts[i - 1]!, nextAt);
+    if (start < 0 || t >= nextAt || count >= SAMPLES_PER_CHUNK * 2) {
+      if (start >= 0) out.push([start, i]);
+      start = i;
+      nextAt = Math.floor(t / chunkRange) * chunkRange + chunkRange;
+    }
+  }
+  if (start >= 0) out.push([start, to]);
+  return out;
 }
 
 function lowerBound(list: number[], x: number): number {

@@ -56,8 +56,8 @@ export class IndexWriter {
       throw new Error(`index: series out of order: ${labels.toString()} after ${this.lastLabels.toString()}`);
     }
     this.lastLabels = labels;
+    if (this.numSeries === 0) this.seriesStart = this.f.pos; // before padding, as Prometheus records it
     this.f.align(16);
-    if (this.numSeries === 0) this.seriesStart = this.f.pos;
     const id = this.f.pos / 16;
     const c = this.content.reset();
     const flat = labels.toFlat();
@@ -105,7 +105,7 @@ export class IndexWriter {
     try {
       const names = [...this.postings.keys()].sort(compareStrings);
       // Label indices (kept for older readers; Prometheus no longer reads them).
-      f.align(4);
+      // Section starts are recorded before their alignment padding, as Prometheus does.
       const labelIndicesStart = f.pos;
       const labelOffsets: [string, number][] = [];
       for (const name of names) {
@@ -122,7 +122,6 @@ export class IndexWriter {
         f.write(e.get());
       }
       // Postings.
-      f.align(4);
       const postingsStart = f.pos;
       const postingOffsets: [string, string, number][] = [];
       const writeList = (name: string, value: string, ids: number[]): void => {
