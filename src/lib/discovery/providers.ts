@@ -35,12 +35,12 @@ export interface StaticConfig {
 }
 
 export interface FileSDConfig {
-  files: string[];
+  files?: string[] | null;
   refresh_interval?: string | null;
 }
 
 export interface HttpSDConfig extends HttpClientConfig {
-  url: string;
+  url?: string;
   refresh_interval?: string | null;
 }
 
@@ -281,7 +281,12 @@ export class HttpDiscoverer implements Discoverer {
     private readonly opts: HttpDiscovererOptions = {},
   ) {
     if (!cfg.url) throw new TargetGroupError('URL is missing');
-    const u = new URL(cfg.url);
+    let u: URL;
+    try {
+      u = new URL(cfg.url);
+    } catch {
+      throw new TargetGroupError(`invalid URL ${JSON.stringify(cfg.url)}`);
+    }
     if (u.protocol !== 'http:' && u.protocol !== 'https:')
       throw new TargetGroupError("URL scheme must be 'http' or 'https'");
     this.intervalMs = parseDuration(cfg.refresh_interval || '60s');
@@ -327,7 +332,7 @@ export class HttpDiscoverer implements Discoverer {
   }
 
   private async fetchGroups(): Promise<TargetGroup[]> {
-    const url = this.cfg.url;
+    const url = this.cfg.url!;
     const headers = {
       accept: 'application/json',
       'user-agent': this.opts.userAgent ?? 'promctl',

@@ -169,7 +169,7 @@ export function compileRelabelConfig(
   }
   if (action === 'labeldrop' || action === 'labelkeep') {
     if (
-      (cfg.source_labels !== undefined && cfg.source_labels !== null) ||
+      sourceLabels.length > 0 ||
       targetLabel !== '' ||
       modulus !== 0 ||
       (separatorSet && separator !== DEFAULT_RELABEL_CONFIG.separator) ||
