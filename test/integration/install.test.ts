@@ -383,6 +383,45 @@ describe.skipIf(!canSandbox || !strace || !analyzeBin)(
       expect(denied.filter((c) => c !== 'pkey_alloc')).toEqual([]);
     });
 
+    it('node exporter: the address families it opens while serving are within RestrictAddressFamilies', async () => {
+      const unit = readFileSync(join(opts.unitDir, 'promctl-node-exporter.service'), 'utf8');
+      const allowedFamilies = /^RestrictAddressFamilies=(.*)$/m.exec(unit)![1]!.split(/\s+/);
+      const log = join(base, 'sockets.strace');
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}/metrics`;
+      const p = await startProc(
+        strace!,
+        [
+          '-f',
+          '-qq',
+          '-o',
+          log,
+          '-e',
+          'trace=socket,socketpair',
+          process.execPath,
+          '--import',
+          'tsx',
+          join(repoRoot, 'bin/dev.js'),
+          'exporter',
+          'node',
+          `--web.listen-address=127.0.0.1:${port}`,
+        ],
+        { readyUrl: url, timeoutMs: 60_000, cwd: repoRoot, env: { ...process.env, NODE_ENV: 'development' } },
+      );
+      try {
+        expect((await fetch(url)).status).toBe(200);
+      } finally {
+        await p.stop();
+      }
+      const families = [
+        ...new Set([...readFileSync(log, 'utf8').matchAll(/socket(?:pair)?\((AF_[A-Z0-9]+)/g)].map((m) => m[1]!)),
+      ].sort();
+      console.log(
+        `node exporter opened sockets of families ${families.join(', ')}; the unit allows ${allowedFamilies.join(', ')}`,
+      );
+      expect(families.filter((f) => !allowedFamilies.includes(f))).toEqual([]);
+    });
+
     it('server unit: promctl starts and writes its data directory with every call outside the filter failing', () => {
       const unit = readFileSync(join(opts.unitDir, 'promctl.service'), 'utf8');
       const allowed = allowedSyscalls(unit, analyzeBin!, strace!);
