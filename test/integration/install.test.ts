@@ -411,6 +411,9 @@ describe.skipIf(!canSandbox || !strace || !analyzeBin)(
       try {
         expect((await fetch(url)).status).toBe(200);
       } finally {
+        // strace detaches (not kills) on SIGTERM: stop the traced exporter, its child, first.
+        const child = spawnSync('pgrep', ['-P', String(p.child.pid)], { encoding: 'utf8' }).stdout.trim();
+        for (const pid of child.split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
         await p.stop();
       }
       const families = [
