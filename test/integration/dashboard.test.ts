@@ -32,7 +32,6 @@ async function waitFor(pred: (screen: string) => boolean, ms = 30_000): Promise<
 
 describe.skipIf(!have)('promctl dashboard in tmux', () => {
   beforeAll(async () => {
-    execFileSync('npm', ['run', 'build'], { stdio: 'ignore' });
     const dir = mkdtempSync(join(tmpdir(), 'promctl-dash-'));
     const nePort = await freePort();
     nodeExp = await startProc('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${nePort}`], {
