@@ -123,11 +123,33 @@ function parseWith(name: RootName, text: string, file: string): Parsed {
   yaml = readYaml(text, file);
   problems.push(...yaml.problems);
   if (yaml.problems.some((p) => p.severity === 'error')) return { value: null, yaml, problems, reporter, placeholders };
-  let value = yaml.value;
+  let value: unknown = yaml.value;
   if (value === null || value === undefined) value = schema.type === 'array' ? [] : {};
   reportNullItems(schema, value, '', reporter, placeholders);
-  problems.push(...checkSchema(name, value, yaml, file).problems);
-  return { value: value as Record<string, unknown>, yaml, problems, reporter, placeholders };
+  const sc = checkSchema(name, value, yaml, file);
+  problems.push(...sc.problems);
+  // Drop values of the wrong type, so that the semantic checks can still run on the rest and
+  // every problem of the file is reported in one go.
+  for (const ptr of sc.badValues) dropAt(value, ptr);
+  if (sc.badValues.includes('')) value = null;
+  return { value: value as Record<string, unknown> | null, yaml, problems, reporter, placeholders };
+}
+
+function dropAt(root: unknown, ptr: string): void {
+  const segs = ptr
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  if (segs.length === 0) return;
+  let cur: unknown = root;
+  for (const s of segs.slice(0, -1)) {
+    if (!cur || typeof cur !== 'object') return;
+    cur = (cur as Record<string, unknown>)[s];
+  }
+  if (!cur || typeof cur !== 'object') return;
+  const last = segs[segs.length - 1]!;
+  if (Array.isArray(cur)) cur[Number(last)] = undefined;
+  else delete (cur as Record<string, unknown>)[last];
 }
 
 const hasErrors = (ps: ConfigProblem[]) => ps.some((p) => p.severity === 'error');
@@ -153,11 +175,20 @@ export function analyzeConfigText(text: string, filename = 'prometheus.yml', opt
     locate: (ptr) => posOf(parsed.yaml, ptr),
     mainScrapeConfigs: 0,
   };
-  if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value) || hasErrors(parsed.problems))
+  if (!parsed.value || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) return result;
+  const schemaErrors = hasErrors(parsed.problems);
+  let config: Config;
+  try {
+    config = validateConfig(parsed.value, parsed.reporter, { agentMode: opts.agentMode, env: opts.env });
+  } catch (e) {
+    // Only possible on a document that already has schema errors: report those.
+    if (!schemaErrors) throw e;
+    result.problems = dedupe(parsed.problems);
     return result;
-  const config = validateConfig(parsed.value, parsed.reporter, { agentMode: opts.agentMode, env: opts.env });
+  }
   stripPlaceholders(config, parsed.placeholders);
   result.problems = dedupe(parsed.problems);
+  if (schemaErrors) return result;
   result.mainScrapeConfigs = config.scrape_configs.length;
   const dir = dirname(filename);
   if (opts.followScrapeConfigFiles !== false && !hasErrors(result.problems) && config.scrape_config_files.length > 0) {

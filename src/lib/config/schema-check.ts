@@ -196,6 +196,8 @@ function kindHint(s: TSchema | undefined): string | undefined {
 
 export interface SchemaCheckResult {
   problems: ConfigProblem[];
+  /** Pointers of values of the wrong type: the caller drops them before the semantic checks. */
+  badValues: string[];
 }
 
 /**
@@ -226,7 +228,9 @@ export function checkSchema(name: RootName, value: unknown, yaml: YamlRead, file
     if (!coerced) break;
   }
   const seen = new Set<string>();
+  const badValues: string[] = [];
   for (const e of errors) {
+    if (e.keyword === 'type' || e.keyword === 'minimum' || e.keyword === 'enum') badValues.push(e.instancePath);
     const p = toProblem(e, yaml, file, schema);
     if (!p) continue;
     const k = `${p.line}:${p.column}:${p.message}`;
@@ -247,7 +251,7 @@ export function checkSchema(name: RootName, value: unknown, yaml: YamlRead, file
     });
   }
   checkURLs(schema, value, '', yaml, file, problems);
-  return { problems };
+  return { problems, badValues };
 }
 
 /** Fields with format prom-url: Go's url.Parse must accept them. */
@@ -314,10 +318,11 @@ function toProblem(e: ErrorObject, yaml: YamlRead, file: string, root: TSchema):
       const src = scalarSource(loc);
       const s = ps ?? schemaAt(root, e.instancePath);
       const into = goKind(s);
+      // go-yaml collects these as "yaml: unmarshal errors:\n  line N: cannot unmarshal …"
       const message =
         src && (src.tag === 'map' || src.tag === 'seq')
-          ? `cannot unmarshal !!${src.tag} into ${into}`
-          : `cannot unmarshal !!${src?.tag ?? 'str'} \`${src?.text ?? String(e.data)}\` into ${into}`;
+          ? `yaml: unmarshal errors: cannot unmarshal !!${src.tag} into ${into}`
+          : `yaml: unmarshal errors: cannot unmarshal !!${src?.tag ?? 'str'} \`${src?.text ?? String(e.data)}\` into ${into}`;
       return {
         ...base,
         message,

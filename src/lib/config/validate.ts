@@ -247,7 +247,7 @@ export function validateConfig(doc: Obj, r: Reporter, opts: ValidateOptions = {}
         if (pm !== 'prometheus.WriteRequest' && pm !== 'io.prometheus.write.v2.Request')
           r.error(
             `${ptr}/protobuf_message`,
-            `invalid protobuf_message value: unknown remote write protobuf message ${pm}, supported: prometheus.WriteRequest, io.prometheus.write.v2.Request`,
+            `invalid protobuf_message value: unknown type for remote write protobuf message ${pm}, supported: prometheus.WriteRequest, io.prometheus.write.v2.Request`,
           );
         const auths = ['basic_auth', 'authorization', 'oauth2', 'sigv4', 'azuread', 'google_iam'].filter(
           (k) => c[k] !== undefined,

@@ -17,6 +17,7 @@ import {
   isSeq,
   LineCounter,
   parseDocument,
+  visit,
   type Document,
   type Node,
   type ParsedNode,
@@ -40,8 +41,8 @@ export interface YamlRead {
   doc: Document.Parsed;
 }
 
-/** Most nodes a document may expand to through aliases (a "billion laughs" guard). */
-const MAX_NODES = 2_000_000;
+/** Most values aliases may expand to (a "billion laughs" guard; plain nodes are bounded by the file size). */
+const MAX_ALIAS_NODES = 100_000;
 
 export function escapePtr(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
@@ -122,12 +123,45 @@ export function readYaml(text: string, file: string): YamlRead {
   const duplicates: { ptr: string; key: string }[] = [];
   if (doc.errors.length > 0) return { value: null, index, duplicates, problems, lineCounter, doc };
 
+  // Anchors by name, in document order (Alias.resolve would search the whole document each time).
+  const anchors = new Map<string, { at: number; node: Node }[]>();
+  visit(doc, {
+    Node(_k, n) {
+      const a = (n as { anchor?: string }).anchor;
+      if (a) {
+        const list = anchors.get(a) ?? [];
+        list.push({ at: (n as { range?: [number, number, number] }).range?.[0] ?? 0, node: n as Node });
+        anchors.set(a, list);
+      }
+    },
+  });
+  const resolveAlias = (alias: Node & { source: string }): Node | undefined => {
+    const at = (alias as { range?: [number, number, number] }).range?.[0] ?? 0;
+    const list = anchors.get(alias.source) ?? [];
+    let found: Node | undefined;
+    for (const a of list) if (a.at < at) found = a.node;
+    return found;
+  };
+
   let count = 0;
   let tooBig = false;
   const scalarValue = (n: Node): unknown => {
     if (!isScalar(n)) return undefined;
     const v = n.value;
-    if (v instanceof Uint8Array) return decodeBytes(v);
+    if (v instanceof Uint8Array) {
+      const src = String(n.source ?? '').replace(/\s+/g, '');
+      if (src.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(src)) {
+        const off = (n as { range?: [number, number, number] }).range?.[0];
+        problems.push({
+          severity: 'error',
+          message: 'yaml: !!binary value contains invalid base64 data',
+          hint: '!!binary values are base64, e.g. !!binary "/w=="',
+          file,
+          ...pos(off),
+        });
+      }
+      return decodeBytes(v);
+    }
     if (v instanceof Date) return String(n.source ?? v.toISOString());
     if (typeof v === 'bigint') return Number(v);
     return v;
@@ -139,20 +173,20 @@ export function readYaml(text: string, file: string): YamlRead {
       if (typeof v === 'string') return v;
       return String(k.source ?? v);
     }
-    if (isAlias(k)) return keyString(k.resolve(doc));
+    if (isAlias(k)) return keyString(resolveAlias(k));
     return String(k);
   };
 
-  const conv = (node: Node | null | undefined, ptr: string): unknown => {
-    if (++count > MAX_NODES) {
+  const conv = (node: Node | null | undefined, ptr: string, inAlias = false): unknown => {
+    if (inAlias && ++count > MAX_ALIAS_NODES) {
       tooBig = true;
       return null;
     }
-    if (node == null) return null;
+    if (tooBig || node == null) return null;
     if (isAlias(node)) {
-      const target = node.resolve(doc);
+      const target = resolveAlias(node);
       if (!target) return null;
-      return conv(target as Node, ptr);
+      return conv(target, ptr, true);
     }
     if (isMap(node)) {
       const out: Record<string, unknown> = {};
@@ -164,7 +198,7 @@ export function readYaml(text: string, file: string): YamlRead {
           // merge key: entries of the referenced map(s) that are not set here
           const srcs = isSeq(pair.value) ? pair.value.items : [pair.value];
           for (const s of srcs) {
-            const m = conv(s as Node, ptr);
+            const m = conv(s as Node, ptr, inAlias);
             if (m && typeof m === 'object' && !Array.isArray(m)) {
               for (const [k, v] of Object.entries(m)) if (!(k in out) && !seen.has(k)) out[k] = v;
             }
@@ -175,8 +209,9 @@ export function readYaml(text: string, file: string): YamlRead {
         const childPtr = `${ptr}/${escapePtr(k)}`;
         if (seen.has(k)) duplicates.push({ ptr, key: k });
         seen.add(k);
-        index.set(childPtr, { node: (pair.value as Node | null) ?? undefined, key: keyNode ?? undefined });
-        const v = conv(pair.value as Node | null, childPtr);
+        if (!inAlias)
+          index.set(childPtr, { node: (pair.value as Node | null) ?? undefined, key: keyNode ?? undefined });
+        const v = conv(pair.value as Node | null, childPtr, inAlias);
         if (v === null || v === undefined) {
           delete out[k];
           continue;
@@ -188,8 +223,8 @@ export function readYaml(text: string, file: string): YamlRead {
     if (isSeq(node)) {
       return node.items.map((item, i) => {
         const childPtr = `${ptr}/${i}`;
-        index.set(childPtr, { node: (item as Node | null) ?? undefined });
-        return conv(item as Node | null, childPtr);
+        if (!inAlias) index.set(childPtr, { node: (item as Node | null) ?? undefined });
+        return conv(item as Node | null, childPtr, inAlias);
       });
     }
     return scalarValue(node);
@@ -199,8 +234,8 @@ export function readYaml(text: string, file: string): YamlRead {
   if (tooBig) {
     problems.push({
       severity: 'error',
-      message: `yaml: document expands to more than ${MAX_NODES} nodes through aliases`,
-      hint: 'check the anchors (&name) and aliases (*name) of this file',
+      message: 'yaml: document contains excessive aliasing',
+      hint: `the anchors (&name) and aliases (*name) of this file expand to more than ${MAX_ALIAS_NODES} values`,
       file,
       line: 1,
       column: 1,
