@@ -37,6 +37,7 @@ import {
   quantile,
   type Bucket,
   type RangeCtx,
+  type RangeKernel,
 } from './functions.js';
 import { labelsHash } from './hash.js';
 import type { Matrix, Series } from './types.js';
@@ -115,6 +116,26 @@ class Collector {
     } else if (s.ts.length > 0 && s.ts[s.ts.length - 1] === t) {
       throw new EvalError('vector cannot contain metrics with the same labelset');
     }
+    s.ts.push(t);
+    s.fs.push(f);
+  }
+
+  /** The output series for `metric` (created empty when new). */
+  series(metric: Labels, dropName: boolean): Series {
+    const key = metric.key();
+    let s = this.map.get(key);
+    if (!s) {
+      s = { metric, ts: [], fs: [], dropName };
+      this.map.set(key, s);
+      this.list.push(s);
+    }
+    return s;
+  }
+
+  /** Appends a point at step time t; a second point at the same t is a collision. */
+  static push(s: Series, t: number, f: number): void {
+    if (s.ts.length > 0 && s.ts[s.ts.length - 1] === t)
+      throw new EvalError('vector cannot contain metrics with the same labelset');
     s.ts.push(t);
     s.fs.push(f);
   }
@@ -558,11 +579,7 @@ export class Evaluator {
     return { kind: 'vector', m: col.list };
   }
 
-  private async evalRangeFunction(
-    e: Call,
-    kernel: (ts: Float64Array, vs: Float64Array, lo: number, hi: number, c: RangeCtx) => number | null,
-    keepName: boolean,
-  ): Promise<Val> {
+  private async evalRangeFunction(e: Call, kernel: RangeKernel, keepName: boolean): Promise<Val> {
     const name = e.func.name;
     let mi = e.func.argTypes.indexOf('matrix');
     if (mi < 0) mi = 0;
@@ -601,7 +618,14 @@ export class Evaluator {
       if (!(tf > 0 && tf < 1)) throw new EvalError(`invalid trend factor. Expected: 0 < tf < 1, got: ${goFmtF(tf)}`);
     }
     const counterCheck = name === 'rate' || name === 'increase';
-    const ctx: RangeCtx = { stepT: 0, rangeStart: 0, rangeEnd: 0, rangeMs: range, params: new Array(params.length) };
+    const ctx: RangeCtx = {
+      stepT: 0,
+      rangeStart: 0,
+      rangeEnd: 0,
+      rangeMs: range,
+      params: new Array<number>(params.length).fill(0),
+      out: 0,
+    };
     const col = new Collector();
     let peakWindow = 0;
     let points = 0;
@@ -625,16 +649,16 @@ export class Evaluator {
         ctx.rangeStart = from;
         ctx.rangeEnd = ref;
         for (let p = 0; p < params.length; p++) ctx.params[p] = params[p]![i]!;
-        let r: number | null;
+        let ok: boolean;
         try {
-          r = kernel(b.ts, b.vs, lo, hi, ctx);
+          ok = kernel(b.ts, b.vs, lo, hi, ctx);
         } catch (err) {
           if (err instanceof FunctionArgError) throw new EvalError(err.message);
           throw err;
         }
-        if (r === null) continue;
+        if (!ok) continue;
         ts.push(t);
-        fs.push(r);
+        fs.push(ctx.out);
       }
       peakWindow += win;
       if (ts.length === 0) continue;
@@ -1227,8 +1251,23 @@ export class Evaluator {
     const oneToMany = vm.card === 'one-to-many';
     const lhs = oneToMany ? rhsIn : lhsIn;
     const rhs = oneToMany ? lhsIn : rhsIn;
-    const lsig = lhs.map((s) => sig(s.metric));
-    const rsig = rhs.map((s) => sig(s.metric));
+    // Signatures are fixed per series: number them once, then match per step with stamped arrays.
+    const ids = new Map<string, number>();
+    const idOf = (k: string): number => {
+      let id = ids.get(k);
+      if (id === undefined) ids.set(k, (id = ids.size));
+      return id;
+    };
+    const rsig = Int32Array.from(rhs, (s) => idOf(sig(s.metric)));
+    const lsig = Int32Array.from(lhs, (s) => {
+      const id = ids.get(sig(s.metric));
+      return id === undefined ? -1 : id;
+    });
+    const nSig = ids.size;
+    const rightAt = new Int32Array(nSig);
+    const rightStamp = new Int32Array(nSig).fill(-1);
+    const matchedStamp = new Int32Array(nSig).fill(-1);
+    const manyMatched = vm.card === 'one-to-one' ? null : new Map<number, Set<Series>>();
     const lr = new StepReader(lhs);
     const rr = new StepReader(rhs);
     const li: number[] = [];
@@ -1237,33 +1276,32 @@ export class Evaluator {
     const rv: number[] = [];
     const cmp = isComparison(op);
     const dropName = !cmp || e.returnBool;
-    const metricCache = new Map<string, { metric: Labels; dropName: boolean }>();
+    const R = rhs.length;
+    const outCache = new Map<number, Series>();
     const col = new Collector();
-    const rightSigs = new Map<string, number>();
-    const matched = new Map<string, Set<string> | null>();
     for (let i = 0; i < this.numSteps; i++) {
       const t = this.stepT(i);
       const nl = lr.at(t, li, lv);
+      if (nl === 0) continue;
       const nr = rr.at(t, ri, rv);
-      if (nl === 0 || nr === 0) continue;
-      rightSigs.clear();
+      if (nr === 0) continue;
       for (let k = 0; k < nr; k++) {
-        const s = rsig[ri[k]!]!;
-        const dup = rightSigs.get(s);
-        if (dup !== undefined) {
+        const id = rsig[ri[k]!]!;
+        if (rightStamp[id] === i) {
           const rs = rhs[ri[k]!]!.metric;
           const matchedLabels = vm.on ? rs.keep(...vm.matchingLabels) : rs.without(METRIC_NAME, ...vm.matchingLabels);
           throw new EvalError(
-            `found duplicate series for the match group ${matchedLabels.toString()} on the ${oneToMany ? 'left' : 'right'} hand-side of the operation: [${rs.toString()}, ${rhs[ri[dup]!]!.metric.toString()}];many-to-many matching not allowed: matching labels must be unique on one side`,
+            `found duplicate series for the match group ${matchedLabels.toString()} on the ${oneToMany ? 'left' : 'right'} hand-side of the operation: [${rs.toString()}, ${rhs[ri[rightAt[id]!]!]!.metric.toString()}];many-to-many matching not allowed: matching labels must be unique on one side`,
           );
         }
-        rightSigs.set(s, k);
+        rightStamp[id] = i;
+        rightAt[id] = k;
       }
-      matched.clear();
+      manyMatched?.clear();
       for (let k = 0; k < nl; k++) {
-        const s = lsig[li[k]!]!;
-        const rk = rightSigs.get(s);
-        if (rk === undefined) continue;
+        const id = lsig[li[k]!]!;
+        if (id < 0 || rightStamp[id] !== i) continue;
+        const rk = rightAt[id]!;
         let fl = lv[k]!;
         let fr = rv[rk]!;
         if (oneToMany) [fl, fr] = [fr, fl];
@@ -1271,34 +1309,32 @@ export class Evaluator {
         let v = res.v;
         if (e.returnBool) v = res.keep ? 1 : 0;
         else if (!res.keep) continue;
-        const ls = lhs[li[k]!]!;
-        const rs = rhs[ri[rk]!]!;
-        const ck = li[k]! + ',' + ri[rk]!;
-        let rm = metricCache.get(ck);
-        if (!rm) {
-          rm = this.resultMetric(ls.metric, rs.metric, vm, dropName, ls.dropName);
-          metricCache.set(ck, rm);
+        const ck = li[k]! * R + ri[rk]!;
+        let out = outCache.get(ck);
+        if (!out) {
+          const rm = this.resultMetric(lhs[li[k]!]!.metric, rhs[ri[rk]!]!.metric, vm, dropName, lhs[li[k]!]!.dropName);
+          out = col.series(rm.metric, rm.dropName);
+          outCache.set(ck, out);
         }
-        const ins = matched.get(s);
-        if (vm.card === 'one-to-one') {
-          if (ins !== undefined)
+        if (!manyMatched) {
+          if (matchedStamp[id] === i)
             throw new EvalError(
               'multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)',
             );
-          matched.set(s, null);
+          matchedStamp[id] = i;
         } else {
-          const key = rm.metric.key();
-          if (ins === undefined) matched.set(s, new Set([key]));
-          else if (ins!.has(key))
+          let ins = manyMatched.get(id);
+          if (!ins) manyMatched.set(id, (ins = new Set()));
+          else if (ins.has(out))
             throw new EvalError(
               'multiple matches for matching labels; many-to-one matching must be explicit (group_left/group_right)',
             );
-          else ins!.add(key);
+          ins.add(out);
         }
-        col.add(rm.metric, rm.dropName, t, v);
+        Collector.push(out, t, v);
       }
     }
-    return col.list;
+    return col.list.filter((x) => x.ts.length > 0);
   }
 
   private resultMetric(

@@ -58,14 +58,20 @@ export interface RangeCtx {
   rangeMs: number;
   /** Scalar arguments at this step, in argument order (excluding the matrix). */
   params: number[];
+  /** The kernel's result. */
+  out: number;
 }
 
-export type RangeKernel = (ts: Float64Array, vs: Float64Array, lo: number, hi: number, c: RangeCtx) => number | null;
+/**
+ * A range kernel computes one window [lo, hi): it stores the result in `c.out` and returns true, or
+ * returns false for no output. (Returning the double in a field avoids boxing one per step.)
+ */
+export type RangeKernel = (ts: Float64Array, vs: Float64Array, lo: number, hi: number, c: RangeCtx) => boolean;
 
 function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeKernel {
   return (ts, vs, lo, hi, c) => {
     const n = hi - lo;
-    if (n < 2) return null;
+    if (n < 2) return false;
     const first = vs[lo]!;
     const last = vs[hi - 1]!;
     let result = last - first;
@@ -93,22 +99,27 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeKernel {
     if (durationToEnd >= threshold) durationToEnd = avg / 2;
     let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
     if (isRate) factor /= c.rangeMs / 1000;
-    return result * factor;
+    c.out = result * factor;
+    return true;
   };
 }
 
 function instantValue(isRate: boolean): RangeKernel {
-  return (ts, vs, lo, hi) => {
-    if (hi - lo < 2) return null;
+  return (ts, vs, lo, hi, c) => {
+    if (hi - lo < 2) return false;
     const last = vs[hi - 1]!;
     const prev = vs[hi - 2]!;
     let result: number;
     if (isRate && last < prev) result = last;
     else result = last - prev;
-    if (!isRate) return result;
+    if (!isRate) {
+      c.out = result;
+      return true;
+    }
     const dt = ts[hi - 1]! - ts[hi - 2]!;
-    if (dt === 0) return null;
-    return result / (dt / 1000);
+    if (dt === 0) return false;
+    c.out = result / (dt / 1000);
+    return true;
   };
 }
 
@@ -226,10 +237,11 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, { kernel: RangeKernel; keepNam
   [
     'deriv',
     {
-      kernel: (ts, vs, lo, hi) => {
-        if (hi - lo < 2) return null;
+      kernel: (ts, vs, lo, hi, c) => {
+        if (hi - lo < 2) return false;
         linearRegression(ts, vs, lo, hi, ts[lo]!);
-        return regression.slope;
+        c.out = regression.slope;
+        return true;
       },
     },
   ],
@@ -237,109 +249,124 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, { kernel: RangeKernel; keepNam
     'predict_linear',
     {
       kernel: (ts, vs, lo, hi, c) => {
-        if (hi - lo < 2) return null;
+        if (hi - lo < 2) return false;
         linearRegression(ts, vs, lo, hi, c.stepT);
-        return regression.intercept + regression.slope * c.params[0]!;
+        c.out = regression.intercept + regression.slope * c.params[0]!;
+        return true;
       },
     },
   ],
   [
     'resets',
     {
-      kernel: (_ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (_ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         let r = 0;
         for (let i = lo + 1; i < hi; i++) if (vs[i]! < vs[i - 1]!) r++;
-        return r;
+        c.out = r;
+        return true;
       },
     },
   ],
   [
     'changes',
     {
-      kernel: (_ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (_ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         let r = 0;
         for (let i = lo + 1; i < hi; i++) {
           const a = vs[i]!;
           const b = vs[i - 1]!;
           if (!(a === b || (a !== a && b !== b))) r++;
         }
-        return r;
+        c.out = r;
+        return true;
       },
     },
   ],
-  ['avg_over_time', { kernel: (_ts, vs, lo, hi) => (hi > lo ? avgOf(vs, lo, hi) : null) }],
-  ['count_over_time', { kernel: (_ts, _vs, lo, hi) => (hi > lo ? hi - lo : null) }],
+  ['avg_over_time', { kernel: (_ts, vs, lo, hi, c) => (hi > lo ? ((c.out = avgOf(vs, lo, hi)), true) : false) }],
+  ['count_over_time', { kernel: (_ts, _vs, lo, hi, c) => (hi > lo ? ((c.out = hi - lo), true) : false) }],
   [
     'sum_over_time',
     {
-      kernel: (_ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (_ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         let sum = 0;
-        let c = 0;
+        let comp = 0;
         for (let i = lo; i < hi; i++) {
-          sum = kahanSumInc(vs[i]!, sum, c);
-          c = kahan.c;
+          sum = kahanSumInc(vs[i]!, sum, comp);
+          comp = kahan.c;
         }
-        if (sum === Infinity || sum === -Infinity) return sum;
-        return sum + c;
+        c.out = sum === Infinity || sum === -Infinity ? sum : sum + comp;
+        return true;
       },
     },
   ],
   [
     'min_over_time',
     {
-      kernel: (_ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (_ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         let m = vs[lo]!;
         for (let i = lo; i < hi; i++) {
           const v = vs[i]!;
           if (v < m || m !== m) m = v;
         }
-        return m;
+        c.out = m;
+        return true;
       },
     },
   ],
   [
     'max_over_time',
     {
-      kernel: (_ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (_ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         let m = vs[lo]!;
         for (let i = lo; i < hi; i++) {
           const v = vs[i]!;
           if (v > m || m !== m) m = v;
         }
-        return m;
+        c.out = m;
+        return true;
       },
     },
   ],
-  ['last_over_time', { kernel: (_ts, vs, lo, hi) => (hi > lo ? vs[hi - 1]! : null), keepName: true }],
-  ['present_over_time', { kernel: (_ts, _vs, lo, hi) => (hi > lo ? 1 : null) }],
+  [
+    'last_over_time',
+    { kernel: (_ts, vs, lo, hi, c) => (hi > lo ? ((c.out = vs[hi - 1]!), true) : false), keepName: true },
+  ],
+  ['present_over_time', { kernel: (_ts, _vs, lo, hi, c) => (hi > lo ? ((c.out = 1), true) : false) }],
   [
     'quantile_over_time',
-    { kernel: (_ts, vs, lo, hi, c) => (hi > lo ? quantile(c.params[0]!, windowCopy(vs, lo, hi)) : null) },
+    {
+      kernel: (_ts, vs, lo, hi, c) =>
+        hi > lo ? ((c.out = quantile(c.params[0]!, windowCopy(vs, lo, hi))), true) : false,
+    },
   ],
-  ['stddev_over_time', { kernel: (_ts, vs, lo, hi) => (hi > lo ? Math.sqrt(variance(vs, lo, hi)) : null) }],
-  ['stdvar_over_time', { kernel: (_ts, vs, lo, hi) => (hi > lo ? variance(vs, lo, hi) : null) }],
+  [
+    'stddev_over_time',
+    { kernel: (_ts, vs, lo, hi, c) => (hi > lo ? ((c.out = Math.sqrt(variance(vs, lo, hi))), true) : false) },
+  ],
+  ['stdvar_over_time', { kernel: (_ts, vs, lo, hi, c) => (hi > lo ? ((c.out = variance(vs, lo, hi)), true) : false) }],
   [
     'mad_over_time',
     {
-      kernel: (_ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (_ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         const w = windowCopy(vs, lo, hi);
         const median = quantile(0.5, w);
         for (let i = 0; i < w.length; i++) w[i] = Math.abs(w[i]! - median);
-        return quantile(0.5, w);
+        c.out = quantile(0.5, w);
+        return true;
       },
     },
   ],
   [
     'ts_of_min_over_time',
     {
-      kernel: (ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         let m = vs[lo]!;
         let t = ts[lo]!;
         for (let i = lo; i < hi; i++) {
@@ -349,15 +376,16 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, { kernel: RangeKernel; keepNam
             t = ts[i]!;
           }
         }
-        return t / 1000;
+        c.out = t / 1000;
+        return true;
       },
     },
   ],
   [
     'ts_of_max_over_time',
     {
-      kernel: (ts, vs, lo, hi) => {
-        if (hi <= lo) return null;
+      kernel: (ts, vs, lo, hi, c) => {
+        if (hi <= lo) return false;
         let m = vs[lo]!;
         let t = ts[lo]!;
         for (let i = lo; i < hi; i++) {
@@ -367,11 +395,15 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, { kernel: RangeKernel; keepNam
             t = ts[i]!;
           }
         }
-        return t / 1000;
+        c.out = t / 1000;
+        return true;
       },
     },
   ],
-  ['ts_of_last_over_time', { kernel: (ts, _vs, lo, hi) => (hi > lo ? ts[hi - 1]! / 1000 : null) }],
+  [
+    'ts_of_last_over_time',
+    { kernel: (ts, _vs, lo, hi, c) => (hi > lo ? ((c.out = ts[hi - 1]! / 1000), true) : false) },
+  ],
   [
     'double_exponential_smoothing',
     {
@@ -383,7 +415,7 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, { kernel: RangeKernel; keepNam
         if (!(tf > 0 && tf < 1))
           throw new FunctionArgError(`invalid trend factor. Expected: 0 < tf < 1, got: ${goF(tf)}`);
         const l = hi - lo;
-        if (l < 2) return null;
+        if (l < 2) return false;
         let s0 = 0;
         let s1 = vs[lo]!;
         let b = vs[lo + 1]! - vs[lo]!;
@@ -394,7 +426,8 @@ export const RANGE_FUNCTIONS: ReadonlyMap<string, { kernel: RangeKernel; keepNam
           s0 = s1;
           s1 = x + y;
         }
-        return s1;
+        c.out = s1;
+        return true;
       },
     },
   ],
