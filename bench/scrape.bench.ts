@@ -12,7 +12,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHttpClient } from '../src/lib/discovery/http-client.js';
 import { resolveJob } from '../src/lib/scrape/config.js';
@@ -185,6 +185,9 @@ async function prometheusScrapeDuration(port: number): Promise<number | null> {
 const dir = mkdtempSync(join(tmpdir(), 'promctl-bench-scrape-'));
 try {
   console.log('scrape → parse → relabel → append (no-op storage); CPU of this process only');
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} (figures inflate under load); metric_relabel_configs: 2 rules`,
+  );
   let warm100k: Fig | null = null;
   let port100k = 0;
   const servers: { stop: () => void }[] = [];

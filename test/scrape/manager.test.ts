@@ -94,6 +94,13 @@ describe('ScrapeManager', () => {
     expect(app.last('demo', { path: '/a', job: 'demo', instance: addr(), env: 'test' })).toBe(1);
     expect(app.last('up', { job: 'demo' })).toBe(1);
     expect(hits.get('/drop-me')).toBeUndefined();
+    expect(mgr.metadata({ metric: 'demo' })).toContainEqual({
+      target: { env: 'test', instance: addr(), job: 'demo' },
+      metric: 'demo',
+      type: 'gauge',
+      help: '',
+      unit: '',
+    });
   });
 
   it('a removed target gets staleness markers about two intervals later', async () => {

@@ -263,6 +263,17 @@ export function describeNetError(e: unknown): string {
       return 'stopped after 10 redirects';
     case 'EHOSTUNREACH':
       return 'connect: no route to host';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+      return 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return 'tls: failed to verify certificate: x509: certificate is not valid for this host';
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid';
   }
   if (err?.name === 'AbortError' || err?.name === 'TimeoutError') return 'context deadline exceeded';
   const msg = err?.message ?? String(e);

@@ -33,6 +33,15 @@ export interface ActiveTargetView {
   scrapeTimeout: string;
 }
 
+/** One metric's metadata as a target exposes it (/api/v1/targets/metadata). */
+export interface TargetMetadataView {
+  target: Record<string, string>;
+  metric: string;
+  type: string;
+  help: string;
+  unit: string;
+}
+
 /** A target dropped by relabeling (droppedTargets). */
 export interface DroppedTargetView {
   discoveredLabels: Record<string, string>;
@@ -305,6 +314,25 @@ export class ScrapeManager {
   droppedTargetCounts(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const [name, pool] of this.pools) out[name] = pool.droppedCount;
+    return out;
+  }
+
+  /**
+   * Metric metadata (TYPE/HELP/UNIT) from the targets' last scrapes, optionally for one job and/or
+   * metric family.
+   */
+  metadata(opts: { job?: string; metric?: string } = {}): TargetMetadataView[] {
+    const out: TargetMetadataView[] = [];
+    for (const [name, pool] of this.pools) {
+      if (opts.job !== undefined && opts.job !== name) continue;
+      for (const l of pool.loops.values()) {
+        const target = l.target.publicLabels().toObject();
+        for (const [metric, m] of l.cache.metadata) {
+          if (opts.metric !== undefined && opts.metric !== metric) continue;
+          out.push({ target, metric, type: m.type, help: m.help, unit: m.unit });
+        }
+      }
+    }
     return out;
   }
 
