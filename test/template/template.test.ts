@@ -98,8 +98,12 @@ describe('Go text/template language', () => {
       { l: [1] },
       'template: t:2:5: executing "t" at <index .l 5>: error calling index: index out of range: 5',
     ],
-    ['{{ .s.f }}', { s: 'str' }, 'template: t:1:3: executing "t" at <.s.f>: can\'t evaluate field f in type string'],
-    ['{{ template "nope" }}', {}, 'template: t:1:3: executing "t" at <template "nope">: template "nope" not defined'],
+    ['{{ .s.f }}', { s: 'str' }, 'template: t:1:5: executing "t" at <.s.f>: can\'t evaluate field f in type string'],
+    [
+      '{{ template "nope" }}',
+      {},
+      'template: t:1:12: executing "t" at <{{template "nope"}}>: template "nope" not defined',
+    ],
   ])('exec error %s', (text, data, msg) => {
     const t = Template.parse('t', text, {}, { missingKey: 'zero' });
     expect(() => t.execute(data)).toThrow(new TemplateError(msg));

@@ -295,13 +295,19 @@ export class Group {
         this.stats.iterationsMissed += missed;
         evalTs += missed * this.interval;
       }
-      this.running = this.iterate(evalTs);
-      await this.running;
-      this.running = null;
-      if (this.shouldRestore) {
-        // Like Prometheus: restore after the first evaluation, so that the alerts' state is known.
-        await this.restoreForState(clock.now());
-        this.shouldRestore = false;
+      try {
+        this.running = this.iterate(evalTs);
+        await this.running;
+        if (this.shouldRestore) {
+          // Like Prometheus: restore after the first evaluation, so that the alerts' state is known.
+          await this.restoreForState(clock.now());
+          this.shouldRestore = false;
+        }
+      } catch (e) {
+        // A failure outside rule evaluation (storage, restore) must not stop the schedule.
+        this.opts.logger('error', 'Rule group evaluation failed', { group: this.name, err: (e as Error).message });
+      } finally {
+        this.running = null;
       }
       evalTs += this.interval;
       if (!this.stopped) this.timer = clock.setTimeout(() => void tick(), Math.max(0, evalTs - clock.now()));

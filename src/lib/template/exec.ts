@@ -6,7 +6,7 @@
  */
 import { formatV, sprint, sprintf, sprintln } from './gofmt.js';
 import type { Arg, ControlNode, Node, Pipe } from './parse.js';
-import { argString, parseTemplate, TemplateError } from './parse.js';
+import { argString, parseTemplate, pipeString, TemplateError } from './parse.js';
 import { isGoMap, mapEntries, mapGet, mapZero, truth } from './value.js';
 
 /** A template function. Throw an Error to fail the execution (Go's second `error` result). */
@@ -20,6 +20,20 @@ class BreakSignal {}
 class ContinueSignal {}
 
 class CallError extends Error {}
+
+/**
+ * Thrown by a function for an argument of the wrong type: like Go's reflection check, the error is
+ * reported at the argument, without "error calling".
+ */
+export class ArgTypeError extends Error {
+  constructor(
+    /** Index of the offending argument (the piped final value is the last). */
+    readonly index: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface TemplateOptions {
   /** Go's missingkey option: "default" prints `<no value>`, "zero" the element's zero value, "error" fails. */
@@ -181,6 +195,9 @@ const BUILTINS: FuncMap = {
         if (n < 0 || n >= len) throw new CallError(`index out of range: ${n}`);
         v = typeof v === 'string' ? BigInt(Buffer.from(v, 'utf8')[n]!) : v[n];
       } else if (isGoMap(v)) {
+        if (!(v instanceof Map) && typeof i !== 'string') {
+          throw new CallError(`value has type ${goTypeOf(i)}; should be string`);
+        }
         const r = mapGet(v, i);
         v = r.found ? r.value : mapZero(v);
       } else throw new CallError(`can't index item of type ${goTypeOf(v)}`);
@@ -195,7 +212,9 @@ const BUILTINS: FuncMap = {
     const ix = idx.map(toIndex);
     const lo = ix[0] ?? 0;
     const hi = ix[1] ?? len;
-    if (lo < 0 || hi > len || lo > hi) throw new CallError(`index out of range: ${lo > hi ? lo : hi}`);
+    if (lo < 0 || lo > len) throw new CallError(`index out of range: ${lo}`);
+    if (hi < 0 || hi > len) throw new CallError(`index out of range: ${hi}`);
+    if (lo > hi) throw new CallError(`invalid slice index: ${lo} > ${hi}`);
     if (typeof item === 'string') return Buffer.from(item, 'utf8').subarray(lo, hi).toString('utf8');
     return item.slice(lo, hi);
   },
@@ -319,8 +338,10 @@ export class Template {
         return;
       case 'template': {
         const tree = this.trees.get(n.name);
-        if (!tree)
-          throw this.errorAt(st, n.pos, `template "${n.name}"`, `template ${JSON.stringify(n.name)} not defined`);
+        if (!tree) {
+          const call = `{{template ${JSON.stringify(n.name)}${n.pipe ? ' ' + pipeString(n.pipe) : ''}}}`;
+          throw this.errorAt(st, n.pos, call, `template ${JSON.stringify(n.name)} not defined`);
+        }
         const v = n.pipe ? this.evalPipeline(st, dot, n.pipe) : null;
         if (++st.depth > 10000) throw this.errorAt(st, n.pos, `template`, 'exceeded maximum template depth (10000)');
         const inner = new ExecState(this, n.name);
@@ -511,6 +532,15 @@ export class Template {
     } catch (e) {
       // Non-Error throwables (control signals of callers) pass through untouched.
       if (e instanceof TemplateError || !(e instanceof Error)) throw e;
+      if (e instanceof ArgTypeError) {
+        const a = args[e.index];
+        if (a) {
+          const [pos, text] =
+            a.type === 'pipe' && a.chain.length === 0 ? [a.pipe.pos, pipeString(a.pipe)] : [a.pos, argString(a)];
+          throw this.errorAt(st, pos, text, e.message);
+        }
+        throw this.errorAt(st, id.pos, ctx, e.message);
+      }
       const msg = e instanceof Error ? e.message : String(e);
       throw this.errorAt(st, id.pos, ctx, `error calling ${id.name}: ${msg}`);
     }

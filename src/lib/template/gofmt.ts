@@ -321,14 +321,8 @@ function fmtInt(n: bigint, verb: string, spec: Spec): string {
     case 'U':
       s = 'U+' + a.toString(16).toUpperCase().padStart(4, '0');
       break;
-    case 'e':
-    case 'E':
-    case 'f':
-    case 'F':
-    case 'g':
-    case 'G':
-      return fmtFloat(Number(n), verb, spec);
     default:
+      // Go has no float verbs for integers: %e of an int prints %!e(int=…).
       return null as unknown as string;
   }
   if (spec.prec !== null) {

@@ -613,6 +613,8 @@ class Parser {
     let pipe: Pipe | null = null;
     if (this.peekNonSpace().type !== 'right') pipe = this.pipeline(k.val, 'right');
     else this.next();
+    // Go positions a template call at its name.
+    const at = { pos: nameTok.pos, line: nameTok.line };
     if (k.val === 'block') {
       const saveVars = this.vars;
       this.vars = ['$'];
@@ -621,7 +623,7 @@ class Parser {
       if (end.val !== 'end') this.err(`unexpected {{${end.val}}}`, end);
       this.trees.set(name, list);
     }
-    return { type: 'template', name, pipe, pos: k.pos, line: k.line };
+    return { type: 'template', name, pipe, ...at };
   }
 
   private pipeline(context: string, endType: 'right' | 'rparen'): Pipe {
@@ -763,8 +765,15 @@ class Parser {
         return null;
     }
     // field chain: .a.b after a var or a parenthesized pipeline or a field
+    let chained = false;
     while (this.peek().type === 'field') {
       const f = this.next();
+      // Go positions a chained term at its first chained field (`$x.a.b` at `.a`, `.a.b` at `.b`).
+      if (!chained && (arg.type === 'field' || arg.type === 'var' || arg.type === 'pipe')) {
+        arg.pos = f.pos;
+        arg.line = f.line;
+      }
+      chained = true;
       if (arg.type === 'field' || arg.type === 'var' || arg.type === 'pipe') arg.chain.push(f.val.slice(1));
       else if (arg.type === 'dot') arg = { type: 'field', chain: [f.val.slice(1)], ...p };
       else this.err(`unexpected . after term "${argString(arg)}"`, f);

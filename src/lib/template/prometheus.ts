@@ -16,8 +16,8 @@ import { parseDuration as parsePromDuration } from '../model/duration.js';
 import { formatFloatG } from '../model/value.js';
 import { sprintf } from './gofmt.js';
 import type { FuncMap } from './exec.js';
-import { htmlEscape, queryEscape, Template, TemplateError } from './exec.js';
-import { GoDuration, GoStruct, GoTime } from './value.js';
+import { ArgTypeError, htmlEscape, queryEscape, Template, TemplateError } from './exec.js';
+import { GoDuration, GoStruct, GoTime, isGoMap } from './value.js';
 
 /** A sample as templates see it: `.Labels` (a map) and `.Value`. */
 export class TemplateSample extends GoStruct {
@@ -63,10 +63,20 @@ function parseGoFloat(s: string): number {
 function goType(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
   if (typeof v === 'boolean') return 'bool';
-  if (Array.isArray(v)) return '[]interface {}';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'number') return 'float64';
+  if (typeof v === 'string') return 'string';
+  if (Array.isArray(v)) return v.every((x) => x instanceof TemplateSample) ? 'template.queryResult' : '[]interface {}';
   if (v instanceof TemplateSample) return '*template.sample';
-  if (typeof v === 'object') return (v as object).constructor?.name ?? 'struct';
-  return typeof v;
+  if (isGoMap(v)) {
+    const vals = Object.values(v);
+    return vals.length > 0 && vals.every((x) => typeof x === 'string')
+      ? 'map[string]string'
+      : 'map[string]interface {}';
+  }
+  if (v instanceof GoTime) return '*time.Time';
+  if (v instanceof GoDuration) return '*time.Duration';
+  return 'struct';
 }
 
 /** Prometheus' convertToFloat: float64, string (ParseFloat) and integers. */
@@ -265,21 +275,21 @@ export function tableLinkForExpression(expr: string): string {
   return `/graph?g0.expr=${queryEscape(expr)}&g0.tab=1`;
 }
 
-function str(v: unknown, _fn?: string): string {
+function str(v: unknown, index = 0): string {
   if (typeof v === 'string') return v;
-  throw new Error(`wrong type for value; expected string; got ${goType(v)}`);
+  throw new ArgTypeError(index, `wrong type for value; expected string; got ${goType(v)}`);
 }
 
-function sampleArg(v: unknown): TemplateSample {
+function sampleArg(v: unknown, index = 0): TemplateSample {
   if (v instanceof TemplateSample) return v;
-  if (v == null) throw new Error('invalid memory address or nil pointer dereference');
-  throw new Error(`wrong type for value; expected *template.sample; got ${goType(v)}`);
+  if (v == null) throw new Error('runtime error: invalid memory address or nil pointer dereference');
+  throw new ArgTypeError(index, `wrong type for value; expected *template.sample; got ${goType(v)}`);
 }
 
-function queryResultArg(v: unknown): TemplateSample[] {
+function queryResultArg(v: unknown, index = 0): TemplateSample[] {
   if (v == null) return [];
   if (Array.isArray(v) && v.every((x) => x instanceof TemplateSample)) return v as TemplateSample[];
-  throw new Error(`wrong type for value; expected template.queryResult; got ${goType(v)}`);
+  throw new ArgTypeError(index, `wrong type for value; expected template.queryResult; got ${goType(v)}`);
 }
 
 export interface ExpanderOptions {
@@ -340,7 +350,7 @@ function buildFuncs(opts: ExpanderOptions, cache: Map<string, TemplateSample[]>)
   const f1 = (fn: (v: number) => string) => (v: unknown) => fn(convertToFloat(v));
   return {
     query: (q) => {
-      const expr = str(q, 'query');
+      const expr = str(q, 0);
       const hit = cache.get(expr);
       if (hit) return hit;
       throw new NeedQuery(expr);
@@ -350,7 +360,7 @@ function buildFuncs(opts: ExpanderOptions, cache: Map<string, TemplateSample[]>)
       if (r.length > 0) return r[0];
       throw new Error('first() called on vector with no elements');
     },
-    label: (l, s) => sampleArg(s).Labels[str(l, 'label')] ?? '',
+    label: (l, s) => sampleArg(s, 1).Labels[str(l, 0)] ?? '',
     value: (s) => sampleArg(s).Value,
     strvalue: (s) => sampleArg(s).Labels['__value__'] ?? '',
     args: (...a) => {
@@ -358,17 +368,17 @@ function buildFuncs(opts: ExpanderOptions, cache: Map<string, TemplateSample[]>)
       a.forEach((x, i) => (m[`arg${i}`] = x));
       return m;
     },
-    reReplaceAll: (p, r, t) => reReplaceAll(str(p, ''), str(r, ''), str(t, '')),
-    safeHtml: (t) => str(t, ''),
-    match: (p, t) => match(str(p, ''), str(t, '')),
-    title: (s) => title(str(s, '')),
-    toUpper: (s) => str(s, '').toUpperCase(),
-    toLower: (s) => str(s, '').toLowerCase(),
-    graphLink: (e) => graphLinkForExpression(str(e, '')),
-    tableLink: (e) => tableLinkForExpression(str(e, '')),
+    reReplaceAll: (p, r, t) => reReplaceAll(str(p, 0), str(r, 1), str(t, 2)),
+    safeHtml: (t) => str(t),
+    match: (p, t) => match(str(p, 0), str(t, 1)),
+    title: (s) => title(str(s)),
+    toUpper: (s) => str(s).toUpperCase(),
+    toLower: (s) => str(s).toLowerCase(),
+    graphLink: (e) => graphLinkForExpression(str(e)),
+    tableLink: (e) => tableLinkForExpression(str(e)),
     sortByLabel: (l, v) => {
-      const label = str(l, '');
-      const r = queryResultArg(v);
+      const label = str(l, 0);
+      const r = queryResultArg(v, 1);
       // Go's sort.Stable with byte-wise string comparison, in place like Prometheus.
       const sorted = [...r].sort((a, b) => {
         const x = a.Labels[label] ?? '';
@@ -388,9 +398,9 @@ function buildFuncs(opts: ExpanderOptions, cache: Map<string, TemplateSample[]>)
     now: () => opts.timestamp / 1000,
     pathPrefix: () => ext.path,
     externalURL: () => ext.full,
-    parseDuration: (d) => parsePromDuration(str(d, '')) / 1000,
-    stripPort: (h) => stripPort(str(h, '')),
-    stripDomain: (h) => stripDomain(str(h, '')),
+    parseDuration: (d) => parsePromDuration(str(d)) / 1000,
+    stripPort: (h) => stripPort(str(h)),
+    stripDomain: (h) => stripDomain(str(h)),
   };
 }
 
