@@ -1,31 +1,18 @@
+import { DEFAULT_INIT, PRESETS, renderInitConfig } from '../config/init.js';
 import { localTarget, type InstallOptions } from './options.js';
 
 /**
- * The prometheus.yml written when /etc/promctl has none: Prometheus' defaults (15s scrape and
- * evaluation intervals), promctl scraping itself, and the node exporter when it is installed.
- *
- * NOTE: `promctl init` (src/lib/config) owns the canonical defaults; this small generator stands in
- * until that generator is available to call from here.
+ * The prometheus.yml written when /etc/promctl has none: `promctl init`'s defaults (its generator,
+ * validated before it is returned), with promctl scraping itself and, when it is installed, the
+ * node exporter.
  */
 export function defaultConfigYaml(
   o: Pick<InstallOptions, 'components' | 'listenAddress' | 'nodeListenAddress'>,
+  now: Date = new Date(),
 ): string {
-  const self = localTarget(o.listenAddress);
-  const lines = [
-    '# promctl configuration (Prometheus-compatible prometheus.yml), written by `promctl install --systemd`.',
-    '# Edit it, then `systemctl reload promctl` (SIGHUP). It is never overwritten by a later install.',
-    'global:',
-    '  scrape_interval: 15s',
-    '  evaluation_interval: 15s',
-    '',
-    'scrape_configs:',
-    '  - job_name: prometheus',
-    '    static_configs:',
-    `      - targets: ['localhost:${self.port}']`,
-  ];
+  const jobs = [{ name: PRESETS.prometheus!.name, targets: [`localhost:${localTarget(o.listenAddress).port}`] }];
   if (o.components.includes('node-exporter')) {
-    const node = localTarget(o.nodeListenAddress);
-    lines.push('  - job_name: node', '    static_configs:', `      - targets: ['localhost:${node.port}']`);
+    jobs.push({ name: PRESETS.node!.name, targets: [`localhost:${localTarget(o.nodeListenAddress).port}`] });
   }
-  return lines.join('\n') + '\n';
+  return renderInitConfig({ ...DEFAULT_INIT, jobs }, now);
 }
