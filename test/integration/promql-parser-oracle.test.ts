@@ -20,6 +20,12 @@ import { conformanceDir } from '../support/conformance.js';
 import { freePort, startProc, which, type Proc } from '../support/procs.js';
 
 const badQueries = [
+  'topk(5,== foo)',
+  'label_replace(up, "a", "$1",bool "b", "x")',
+  'label_replace(up, "a"( "$1", "b", "x")',
+  'topk(5, max_over_time:(foo[5m]))',
+  'rate(sum(x) bar)',
+  'sum by (job) (rate(http_requests_total(job="api")))',
   'sum(foo bar)',
   'sum by (a) foo',
   'sum by foo (x)',

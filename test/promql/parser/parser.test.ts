@@ -680,6 +680,22 @@ const errorCases: ErrCase[] = [
   { input: 'sum by (a b) (x)', errors: [[10, 11, 'unexpected identifier "b" in grouping opts, expected "," or ")"']] },
   { input: 'sum by (1) (x)', errors: [[8, 9, 'unexpected number "1" in grouping opts, expected label']] },
   { input: 'sum()', errors: [[0, 5, 'no arguments for aggregate expression provided']] },
+  // yacc's recovery wording: a token that cannot begin an argument right after a comma.
+  { input: 'topk(5,== foo)', errors: [[6, 7, 'trailing commas not allowed in function call args']] },
+  {
+    input: 'label_replace(up, "a", "$1",bool "b", "x")',
+    errors: [[27, 28, 'trailing commas not allowed in function call args']],
+  },
+  { input: 'label_replace(up, "a"( "$1", "b", "x")', errors: [[21, 22, 'unexpected "("']] },
+  { input: 'topk(5, max_over_time:(foo[5m]))', errors: [[22, 23, 'unexpected "(" in aggregation']] },
+  { input: 'rate(sum(x) bar)', errors: [[12, 15, 'unexpected identifier "bar"']] },
+  {
+    input: 'nope(foo{a=~"("})',
+    errors: [
+      [5, 16, 'error parsing regexp: missing closing ): `^(?s:()$`'],
+      [0, 4, 'unknown function with name "nope"'],
+    ],
+  },
   {
     input: 'topk(some_metric)',
     errors: [[0, 17, 'wrong number of arguments for aggregate expression provided, expected 2, got 1']],

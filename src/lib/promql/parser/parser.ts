@@ -399,7 +399,10 @@ class Parser {
   readonly errors: ParseErrorDetail[] = [];
   private readonly experimentalFunctions: boolean;
   private readonly durationExpr: boolean;
-  /** Depth of aggregation bodies being parsed: generic syntax errors then say "in aggregation". */
+  /**
+   * Number of aggregations being parsed: a syntax error without a rule of its own inside one is
+   * reported "in aggregation", as Prometheus' yacc error recovery does.
+   */
   private aggDepth = 0;
 
   constructor(
@@ -748,13 +751,14 @@ class Parser {
 
   /** function_call : IDENTIFIER '(' [expr {',' expr}] ')' */
   private parseCall(name: string, start: number, nameEnd: number): Expr {
+    const { args, end } = this.parseCallBody();
+    // Checked after the arguments, like the grammar action, so argument errors come first.
     const fn = getFunction(name);
     const namePos = { start, end: nameEnd };
     if (!fn) this.addError(namePos, `unknown function with name ${q(name)}`);
     else if (fn.experimental && !this.experimentalFunctions) {
       this.addError(namePos, `function ${q(name)} is not enabled`);
     }
-    const { args, end } = this.parseCallBody();
     const call: Call = {
       type: 'Call',
       func: fn ?? { name, argTypes: [], variadic: 0, returnType: 'none', experimental: false },
@@ -777,6 +781,11 @@ class Parser {
           if (this.cur() === T.RIGHT_PAREN) {
             this.addError(comma, 'trailing commas not allowed in function call args');
             break;
+          }
+          if (!canStartExpr(this.cur())) {
+            // What yacc reports when the token after a comma cannot begin an argument.
+            this.addError(comma, 'trailing commas not allowed in function call args');
+            throw new Abort();
           }
           continue;
         }
@@ -812,9 +821,7 @@ class Parser {
     if (!modifierSeen && (this.cur() === T.BY || this.cur() === T.WITHOUT)) {
       without = this.cur() === T.WITHOUT;
       this.advance();
-      this.aggDepth++;
       grouping = this.parseGroupingLabels();
-      this.aggDepth--;
       end = this.lastEnd;
     }
     const pos = { start, end };
@@ -1428,6 +1435,21 @@ class Parser {
       this.addError(node.pos, `expected type ${documentedType(want)} in ${context}, got ${documentedType(t)}`);
     }
   }
+}
+
+/** Whether a token can begin an expression. */
+function canStartExpr(t: number): boolean {
+  return (
+    t === T.NUMBER ||
+    t === T.DURATION ||
+    t === T.STRING ||
+    t === T.LEFT_PAREN ||
+    t === T.LEFT_BRACE ||
+    t === T.ADD ||
+    t === T.SUB ||
+    isAggregator(t) ||
+    METRIC_IDENTIFIER_TOKENS.has(t)
+  );
 }
 
 function hasNonEmptyMatcher(ms: readonly Matcher[]): boolean {
