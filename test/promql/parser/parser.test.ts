@@ -692,7 +692,7 @@ const errorCases: ErrCase[] = [
   {
     input: 'nope(foo{a=~"("})',
     errors: [
-      [5, 16, 'error parsing regexp: missing closing ): `^(?s:()$`'],
+      [9, 15, 'error parsing regexp: missing closing ): `^(?s:()$`'],
       [0, 4, 'unknown function with name "nope"'],
     ],
   },
