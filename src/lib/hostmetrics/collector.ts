@@ -10,6 +10,8 @@ export interface CollectContext {
   sys(...p: string[]): string;
   /** Path under --path.rootfs. */
   root(...p: string[]): string;
+  /** Reads a text file once per scrape (/proc/stat feeds both cpu and stat). */
+  read(path: string): string;
   /** The wall clock in ms (injected for tests). */
   now(): number;
   /** Families this scrape emits. */

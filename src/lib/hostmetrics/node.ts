@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { readText } from './fsutil.js';
 import { compareStrings, Labels } from '../model/labels.js';
 import type { MetricFamily } from '../model/metricfamily.js';
 import { PromParser } from '../textparse/promparse.js';
@@ -71,6 +72,15 @@ export function createNodeCollector(options: Partial<NodeOptions> = {}, deps: No
         (n) => opts.collectors.has(n) && (only === undefined || only.length === 0 || only.includes(n)),
       );
       const errors: CollectorError[] = [];
+      const files = new Map<string, string>();
+      const read = (path: string): string => {
+        let t = files.get(path);
+        if (t === undefined) {
+          t = readText(path);
+          files.set(path, t);
+        }
+        return t;
+      };
       const meta = new Families();
       // One after another: each duration is then that collector's own time (the reads are
       // synchronous and take microseconds; only filesystem's statfs calls run in parallel).
@@ -84,6 +94,7 @@ export function createNodeCollector(options: Partial<NodeOptions> = {}, deps: No
               proc: (...p) => join(opts.procfs, ...p),
               sys: (...p) => join(opts.sysfs, ...p),
               root: (...p) => join(opts.rootfs, ...p),
+              read,
               now,
               out,
             };

@@ -1,5 +1,5 @@
 import type { Collector, CollectContext } from '../collector.js';
-import { fields, lines, readText, tryReadAttr, tryReadDir } from '../fsutil.js';
+import { fields, lines, tryReadAttr, tryReadDir } from '../fsutil.js';
 import { USER_HZ } from './stat.js';
 
 const MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
@@ -22,7 +22,7 @@ export function createCpuCollector(): Collector {
       const guest = ctx.opts.cpuGuest
         ? out.get('node_cpu_guest_seconds_total', 'counter', 'Seconds the CPUs spent in guests (VMs) for each mode.')
         : null;
-      for (const line of lines(readText(ctx.proc('stat')))) {
+      for (const line of lines(ctx.read(ctx.proc('stat')))) {
         if (!line.startsWith('cpu') || line.startsWith('cpu ')) continue;
         const f = fields(line);
         const cpu = f[0]!.slice(3);

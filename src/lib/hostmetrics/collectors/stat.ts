@@ -1,5 +1,5 @@
 import type { Collector } from '../collector.js';
-import { fields, lines, readText } from '../fsutil.js';
+import { fields, lines } from '../fsutil.js';
 
 /** USER_HZ: /proc/stat counts CPU time in 1/100 s on every Linux architecture node_exporter supports. */
 export const USER_HZ = 100;
@@ -21,7 +21,7 @@ const SOFTIRQ_VECTORS = [
 export const statCollector: Collector = {
   name: 'stat',
   collect(ctx) {
-    const text = readText(ctx.proc('stat'));
+    const text = ctx.read(ctx.proc('stat'));
     const out = ctx.out;
     for (const line of lines(text)) {
       const f = fields(line);
