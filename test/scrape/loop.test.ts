@@ -339,3 +339,17 @@ describe('scrape loop append', () => {
     expect(s.target.publicLabels()).toEqual(Labels.fromObject({ env: 'x', instance: 'example:9100', job: 'test' }));
   });
 });
+
+describe('alignScrapeTime', () => {
+  it('snaps to the grid within 2ms (1% of the interval at most), as Prometheus', async () => {
+    const { alignScrapeTime } = await import('../../src/lib/scrape/loop.js');
+    expect(alignScrapeTime(1000, 0, 15_000)).toEqual([1000, 1000]);
+    expect(alignScrapeTime(16_001, 1000, 15_000)).toEqual([16_000, 16_000]);
+    expect(alignScrapeTime(16_002, 1000, 15_000)).toEqual([16_000, 16_000]);
+    expect(alignScrapeTime(16_003, 1000, 15_000)).toEqual([16_003, 16_000]);
+    // Skipped ticks advance the grid.
+    expect(alignScrapeTime(46_001, 1000, 15_000)).toEqual([46_000, 46_000]);
+    // 1% of 100ms = 1ms.
+    expect(alignScrapeTime(1_102, 1000, 100)).toEqual([1_102, 1_100]);
+  });
+});

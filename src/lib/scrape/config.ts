@@ -268,13 +268,13 @@ export function resolveJob(cfg: ScrapeJobConfig, global: GlobalScrapeDefaults = 
     fallbackProtocol: fallback as ScrapeProtocol | undefined,
     http,
   };
-  const key = JSON.stringify({
-    ...cfg,
-    static_configs: undefined,
-    file_sd_configs: undefined,
-    http_sd_configs: undefined,
-    global,
-  });
+  // What decides whether a reload must restart the job's loops: its own fields (discovery aside)
+  // and the inherited values actually used.
+  const { relabel: _r, metricRelabel: _m, ...plain } = job;
+  const key = JSON.stringify([
+    { ...cfg, static_configs: undefined, file_sd_configs: undefined, http_sd_configs: undefined },
+    plain,
+  ]);
   const cacheKey = JSON.stringify([cfg.metric_relabel_configs ?? [], job.honorLabels, job.honorTimestamps]);
   return { ...job, key, cacheKey };
 }

@@ -98,6 +98,25 @@ function trunc50(s: string): string {
   return s.length > 50 ? s.slice(0, 50) : s;
 }
 
+/** Prometheus' ScrapeTimestampTolerance: timers fire late by a little; align within this. */
+export const SCRAPE_TIMESTAMP_TOLERANCE_MS = 2;
+
+/**
+ * Prometheus' timestamp alignment: a scrape that starts within the tolerance (2ms, at most 1% of
+ * the interval) of its slot on the grid fixed by the first scrape gets the slot's exact timestamp,
+ * so that sample intervals are exactly regular and compress to nothing in the TSDB. Returns the
+ * timestamp to use and the new grid position (`aligned` is 0 before the first scrape).
+ */
+export function alignScrapeTime(now: number, aligned: number, intervalMs: number): [number, number] {
+  if (aligned === 0) return [now, now];
+  const tolerance = Math.min(intervalMs / 100, SCRAPE_TIMESTAMP_TOLERANCE_MS);
+  while (now - aligned >= intervalMs) aligned += intervalMs;
+  if (now - aligned <= tolerance) return [aligned, aligned];
+  // Node's timers may fire a millisecond early (Go's never do): the next slot counts too.
+  if (aligned + intervalMs - now <= tolerance) return [aligned + intervalMs, aligned + intervalMs];
+  return [now, aligned];
+}
+
 /**
  * Merges the exposed labels with the target's (both sorted flat arrays) when no name clashes, or
  * when exposed labels win (honor_labels). Returns null on a clash that needs exported_* renaming.
@@ -208,9 +227,13 @@ export class ScrapeLoop {
     this.timer = setTimeout(() => this.tick(), wait);
   }
 
+  private aligned = 0;
+
   private tick(): void {
     if (this.stopped) return;
-    const p = this.scrapeAndReport().catch((e) =>
+    let ts = this.clock.now();
+    [ts, this.aligned] = alignScrapeTime(ts, this.aligned, this.intervalMs);
+    const p = this.scrapeAndReport(ts).catch((e) =>
       this.logger.warn(`scrape ${this.target.url()}: ${(e as Error).message}`),
     );
     this.running = p;
