@@ -176,3 +176,13 @@ describe('annotationsAsStrings', () => {
     ]);
   });
 });
+
+describe('xxhash64', () => {
+  it('matches the reference test vectors', async () => {
+    const { xxhash64 } = await import('../../../src/lib/promql/engine/hash.js');
+    const h = (s: string) => xxhash64(new TextEncoder().encode(s)).toString(16);
+    expect(h('')).toBe('ef46db3751d8e999');
+    expect(h('abc')).toBe('44bc2cf5ad770999');
+    expect(h('Nobody inspects the spammish repetition')).toBe('fbcea83c8a378bf1');
+  });
+});

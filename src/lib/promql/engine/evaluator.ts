@@ -7,7 +7,7 @@
 import { Labels, METRIC_NAME, LabelsBuilder, compareStrings, isValidUtf8Name } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
 import { Regex, RegexError, expandTemplate } from '../../model/regex.js';
-import { formatValue, isStaleNaN } from '../../model/value.js';
+import { formatFloatG, formatValue, isStaleNaN } from '../../model/value.js';
 import type { Querier, Queryable, SeriesSet } from '../../storage/interface.js';
 import { ValueType } from '../../storage/interface.js';
 import { MemSeriesView } from '../../storage/memory.js';
@@ -1079,8 +1079,9 @@ export class Evaluator {
         case 'topk':
         case 'bottomk':
         case 'limitk': {
-          if (param !== param) throw new EvalError('Parameter value is NaN');
-          if (Math.abs(param) >= 2 ** 63) throw new EvalError(`Scalar value ${formatValue(param)} overflows int64`);
+          // Prometheus' convertibleToInt64 (NaN is not convertible either).
+          if (!(param < 2 ** 63 && param >= -(2 ** 63)))
+            throw new EvalError(`Scalar value ${formatFloatG(param)} overflows int64`);
           const k = Math.trunc(param);
           if (k < 1) break;
           for (let g = 0; g < G; g++) {
@@ -1097,7 +1098,7 @@ export class Evaluator {
           break;
         }
         case 'limit_ratio': {
-          if (param !== param) throw new EvalError('Ratio value is NaN');
+          if (param !== param) throw new EvalError('Ratio value NaN is NaN');
           let ratio = param;
           if (param > 1) {
             ratio = 1;

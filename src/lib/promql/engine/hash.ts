@@ -1,5 +1,5 @@
 /**
- * Prometheus' labels.Hash(): xxHash64 (seed 0) of `name\xffvalue\xff…` in UTF-8. Used by
+ * Prometheus' labels.Hash() (xxHash64, seed 0, over the stringlabels encoding). Used by
  * limit_ratio to pick the same series subsets Prometheus picks.
  */
 import type { Labels } from '../../model/labels.js';
@@ -78,25 +78,27 @@ export function xxhash64(b: Uint8Array): bigint {
 
 const enc = new TextEncoder();
 
-/** labels.Hash() as a float64 (the value limit_ratio divides by MaxUint64). */
+function pushUvarint(out: number[], n: number): void {
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+}
+
+/**
+ * labels.Hash() of Prometheus 3.5 (stringlabels, the default since 3.5): xxHash64 of the label
+ * set's encoding, each name and value as a uvarint length followed by its UTF-8 bytes.
+ */
 export function labelsHash(l: Labels): number {
-  let s = '';
-  l.forEach((n, v) => (s += n + '\xff' + v + '\xff'));
-  // '\xff' must be the single byte 0xff, not its UTF-8 encoding.
-  const parts = s.split('\xff');
-  const chunks: Uint8Array[] = [];
-  let len = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const c = enc.encode(parts[i]!);
-    chunks.push(c);
-    len += c.length + (i < parts.length - 1 ? 1 : 0);
-  }
-  const buf = new Uint8Array(len);
-  let o = 0;
-  for (let i = 0; i < chunks.length; i++) {
-    buf.set(chunks[i]!, o);
-    o += chunks[i]!.length;
-    if (i < chunks.length - 1) buf[o++] = 0xff;
-  }
-  return Number(xxhash64(buf));
+  const out: number[] = [];
+  l.forEach((n, v) => {
+    const nb = enc.encode(n);
+    pushUvarint(out, nb.length);
+    for (const b of nb) out.push(b);
+    const vb = enc.encode(v);
+    pushUvarint(out, vb.length);
+    for (const b of vb) out.push(b);
+  });
+  return Number(xxhash64(Uint8Array.from(out)));
 }
