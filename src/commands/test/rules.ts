@@ -1,6 +1,7 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { RE2JS } from 're2js';
 import { BaseCommand } from '../../lib/cli/base-command.js';
-import { ExitCode } from '../../lib/cli/errors.js';
+import { ExitCode, UserError } from '../../lib/cli/errors.js';
 import { promqlValidator } from '../../lib/rules/expr.js';
 import { runUnitTestFile, type UnitTestFileResult } from '../../lib/rules/unittest.js';
 
@@ -23,14 +24,33 @@ Output and exit codes follow promtool test rules (1 when any test fails).`;
   static override args = {
     files: Args.string({ description: 'Unit test files.', required: true }),
   };
+  static override flags = {
+    run: Flags.string({
+      summary: 'Only run test groups whose names match this regular expression (repeatable).',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
+  };
 
   async run(): Promise<TestRulesResult> {
-    const { argv } = await this.parse(TestRules);
+    const { argv, flags } = await this.parse(TestRules);
+    const run = (flags.run ?? []).map((p) => {
+      try {
+        const re = RE2JS.compile(p);
+        return { test: (s: string) => re.matcher(s).find() };
+      } catch (e) {
+        throw new UserError(
+          `--run: invalid regular expression ${JSON.stringify(p)}: ${(e as Error).message}`,
+          ExitCode.usage,
+        );
+      }
+    });
     const results: UnitTestFileResult[] = [];
     for (const f of argv as string[]) {
       this.out(`Unit Testing:  ${f}`);
       const r = await runUnitTestFile(f, {
         validateExpr: promqlValidator(),
+        run,
         warn: (w) => process.stderr.write(`  WARNING: ${w}\n`),
       });
       results.push(r);

@@ -56,6 +56,7 @@ interface TestGroup {
   name: string;
 }
 interface UnitTestFile {
+  fuzzyCompare: boolean;
   ruleFiles: string[];
   evaluationInterval: number;
   groupEvalOrder: string[];
@@ -136,7 +137,11 @@ export function parseUnitTestFile(content: string): UnitTestFile {
     throw new DecodeError('yaml: unmarshal errors:\n  cannot unmarshal into main.unitTestFile');
   }
   const top = asObj(yamlValue(root), 'main.unitTestFile');
-  expectKeys(top, ['rule_files', 'evaluation_interval', 'group_eval_order', 'tests'], 'main.unitTestFile');
+  expectKeys(
+    top,
+    ['rule_files', 'evaluation_interval', 'group_eval_order', 'tests', 'fuzzy_compare'],
+    'main.unitTestFile',
+  );
   const tests = asList(top.tests).map((t): TestGroup => {
     const o = asObj(t, 'main.testGroup');
     expectKeys(
@@ -189,7 +194,11 @@ export function parseUnitTestFile(content: string): UnitTestFile {
       name: asString(o.name, 'string'),
     };
   });
+  if (top.fuzzy_compare !== undefined && top.fuzzy_compare !== null && typeof top.fuzzy_compare !== 'boolean') {
+    throw new DecodeError('yaml: unmarshal errors:\n  cannot unmarshal into bool (fuzzy_compare)');
+  }
   return {
+    fuzzyCompare: top.fuzzy_compare === true,
     ruleFiles: asList(top.rule_files).map((f) => asString(f, 'string')),
     evaluationInterval: asDuration(top.evaluation_interval),
     groupEvalOrder: asList(top.group_eval_order).map((g) => asString(g, 'string')),
@@ -248,8 +257,20 @@ function sameValue(a: number, b: number): boolean {
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 
+const MIN_NORMAL = 2.2250738585072014e-308;
+/** Prometheus' util/almost.Equal with promtool's epsilon (fuzzy_compare: true). */
+function almostEqual(a: number, b: number, epsilon = 1e-6): boolean {
+  if (sameValue(a, b)) return true;
+  const absSum = Math.abs(a) + Math.abs(b);
+  const diff = Math.abs(a - b);
+  if (a === 0 || b === 0 || absSum < MIN_NORMAL) return diff < epsilon * MIN_NORMAL;
+  return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon;
+}
+
 export interface UnitTestOptions {
   validateExpr?: ExprValidator;
+  /** Only test groups whose name matches one of these regexps (promtool --run). */
+  run?: readonly { test(s: string): boolean }[];
   /** Output for promtool's "WARNING: no file match pattern". */
   warn?: (msg: string) => void;
 }
@@ -260,6 +281,7 @@ async function runTestGroup(
   order: Map<string, number>,
   ruleFiles: string[],
   opts: UnitTestOptions,
+  fuzzy = false,
 ): Promise<string[]> {
   const storage = new MemoryStorage();
   // Load input series.
@@ -396,7 +418,10 @@ async function runTestGroup(
     gotSamples.sort((a, b) => Labels.compare(a.labels, b.labels));
     const equal =
       expSamples.length === gotSamples.length &&
-      expSamples.every((e, i) => e.labels.equals(gotSamples[i]!.labels) && sameValue(e.value, gotSamples[i]!.value));
+      expSamples.every(
+        (e, i) =>
+          e.labels.equals(gotSamples[i]!.labels) && (fuzzy ? almostEqual : sameValue)(e.value, gotSamples[i]!.value),
+      );
     if (!equal) {
       errs.push(
         `    expr: ${JSON.stringify(tc.expr)}, time: ${tc.evalTimeText},\n        exp: ${samplesString(expSamples)}\n        got: ${samplesString(gotSamples)}`,
@@ -459,9 +484,10 @@ export async function runUnitTestFile(file: string, opts: UnitTestOptions = {}):
   }
   const errors: string[] = [];
   for (const t of utf.tests) {
+    if (opts.run?.length && !opts.run.some((re) => re.test(t.name))) continue;
     // Prometheus 3: a test group's interval defaults to the evaluation interval.
     if (t.interval === 0) t.interval = evalInterval;
-    errors.push(...(await runTestGroup(t, evalInterval, order, ruleFiles, opts)));
+    errors.push(...(await runTestGroup(t, evalInterval, order, ruleFiles, opts, utf.fuzzyCompare)));
   }
   return { file, success: errors.length === 0, errors, warnings };
 }
