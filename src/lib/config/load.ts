@@ -208,6 +208,14 @@ export function analyzeConfigText(text: string, filename = 'prometheus.yml', opt
         });
         continue;
       }
+      if (files.length === 0)
+        result.problems.push({
+          severity: 'warning',
+          message: `scrape_config_files entry ${JSON.stringify(pattern)} matches no files`,
+          hint: 'Prometheus loads it without error and scrapes nothing from it',
+          file: filename,
+          ...posOf(parsed.yaml, `/scrape_config_files/${config.scrape_config_files.indexOf(pattern)}`),
+        });
       for (const f of files) {
         result.scrapeConfigFiles.push(f);
         const sub = loadScrapeConfigsFile(f, config.global, jobNames, opts);
