@@ -1,6 +1,5 @@
 import { Chalk } from 'chalk';
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { describe, expect, it } from 'vitest';
 import {
   fetchPanel,
