@@ -25,6 +25,11 @@ the config; a bad config is rejected and the old one keeps running.`;
       summary: 'Maximum bytes of storage blocks to retain, e.g. 10GB (0: no limit).',
       default: '0',
     }),
+    'storage.tsdb.wal-compression': Flags.boolean({
+      summary: 'Compress the WAL with snappy (as Prometheus; --no-storage.tsdb.wal-compression to disable).',
+      default: true,
+      allowNo: true,
+    }),
     'web.listen-address': Flags.string({
       summary: 'Address to listen on for the UI, API and telemetry.',
       default: '0.0.0.0:9090',
@@ -91,6 +96,7 @@ the config; a bad config is rejected and the old one keeps running.`;
       storagePath: f['storage.tsdb.path'],
       retentionTime: dur('storage.tsdb.retention.time'),
       retentionSize,
+      walCompression: f['storage.tsdb.wal-compression'],
       listenAddress: f['web.listen-address'],
       externalUrl: f['web.external-url'],
       enableLifecycle: f['web.enable-lifecycle'],

@@ -144,6 +144,42 @@ describe('Tsdb', () => {
     await db.close();
   });
 
+  it('snappy-compresses the WAL and checkpoints by default and replays compressed, plain and mixed WALs', async () => {
+    const dir = tmp();
+    const flags = (file: string): number => fs.readFileSync(file)[0]! & 0x18;
+    let db = await Tsdb.open(dir, { ...quiet, walCompression: false });
+    await fill(db, 50, 10);
+    await db.close();
+    expect(flags(join(dir, 'wal', '00000000'))).toBe(0);
+    db = await Tsdb.open(dir, quiet);
+    await fill(db, 50, 10, T0 + 10 * 15_000);
+    await db.close();
+    expect(flags(join(dir, 'wal', '00000001'))).toBe(8);
+    // Smaller than the plain samples records alone (10 × (17 header bytes + 50 × 10)).
+    expect(fs.statSync(join(dir, 'wal', '00000001')).size).toBeLessThan(10 * (7 + 17 + 50 * 10));
+    db = await Tsdb.open(dir, { ...quiet, autoCompact: false });
+    let q = await db.querier(T0, T0 + H);
+    let got = await read(q, [new Matcher('=', 'i', '3')]);
+    expect(got.get('{__name__="m", i="3", job="odd"}')!.map(([t, v]) => [(t - T0) / 15_000, v - 3])).toEqual(
+      Array.from({ length: 20 }, (_, k) => [k, k % 10]),
+    );
+    await q.close();
+    // A head cut writes a compressed checkpoint that replays too.
+    await fill(db, 50, 4 * 60 * 4, T0 + 20 * 15_000);
+    await db.compact();
+    const cp = fs.readdirSync(join(dir, 'wal')).find((n) => n.startsWith('checkpoint.'))!;
+    expect(flags(join(dir, 'wal', cp, '00000000'))).toBe(8);
+    const before = db.stats().headSeries;
+    await db.close();
+    db = await Tsdb.open(dir, quiet);
+    expect(db.stats().headSeries).toBe(before);
+    q = await db.querier(T0, T0 + 5 * H);
+    got = await read(q, [new Matcher('=', 'i', '3')]);
+    expect(got.get('{__name__="m", i="3", job="odd"}')!.length).toBe(20 + 4 * 60 * 4);
+    await q.close();
+    await db.close();
+  });
+
   it('deletes blocks beyond time retention', async () => {
     const dir = tmp();
     const db = await Tsdb.open(dir, { ...quiet, autoCompact: false, retentionTime: 3 * H, maxBlockDuration: 2 * H });

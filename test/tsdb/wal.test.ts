@@ -153,6 +153,73 @@ describe('WAL segments (tsdb/wlog)', () => {
     expect(() => snappyDecode(Uint8Array.from([9, 0x08, 0x61, 0x62, 0x63, 0x09, 0x05]))).toThrow(/corrupt/);
   });
 
+  it('writes snappy-compressed records as Prometheus does (flag bit 3, CRC and length of the compressed data)', () => {
+    const dir = tmp();
+    const w = WalWriter.open(dir, { compress: true });
+    const rec = new TextEncoder().encode('a'.repeat(100));
+    const small = new TextEncoder().encode('hello'); // compressing would not make it smaller
+    w.log([rec, small]);
+    w.close();
+    const b = fs.readFileSync(join(dir, '00000000'));
+    const c = Uint8Array.from([0x64, 0x00, 0x61, 0xfe, 0x01, 0x00, 0x8a, 0x01, 0x00]);
+    const crc = (x: Uint8Array): string => crc32c(x).toString(16).padStart(8, '0');
+    expect(hex(b)).toBe('09' + '0009' + crc(c) + hex(c) + '01' + '0005' + crc(small) + hex(small));
+    expect(records(join(dir, '00000000')).map(hex)).toEqual([hex(rec), hex(small)]);
+    expect(w.bytesSaved).toBe(100 - 9);
+  });
+
+  it('flags every fragment of a compressed record that spans pages, and reads mixed segments', () => {
+    const dir = tmp();
+    // A record that still needs three pages after compression: 16 bytes of noise, then them again.
+    let x = 1;
+    const big = new Uint8Array(150_000);
+    for (let i = 0; i < big.length; i++) {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      big[i] = i % 32 < 16 ? x >>> 24 : big[i - 16]!;
+    }
+    const plain = WalWriter.open(dir);
+    plain.log([new Uint8Array([1, 2, 3])]);
+    plain.close();
+    const w = WalWriter.open(dir, { compress: true });
+    w.log([big]);
+    w.close();
+    const b = fs.readFileSync(join(dir, '00000001'));
+    expect(b[0]).toBe(2 | 8);
+    expect(b[PAGE_SIZE]).toBe(3 | 8);
+    const pages = Math.ceil(b.length / PAGE_SIZE);
+    expect(b[(pages - 1) * PAGE_SIZE]).toBe(4 | 8);
+    expect(w.bytesSaved).toBeGreaterThan(0);
+    expect(hex(records(join(dir, '00000000'))[0]!)).toBe('010203');
+    const got = records(join(dir, '00000001'));
+    expect(got.length).toBe(1);
+    expect(Buffer.compare(got[0]!, big)).toBe(0);
+  });
+
+  it('treats a compressed record that does not decompress as corruption ending the segment', () => {
+    const dir = tmp();
+    const good = Uint8Array.from([0x64, 0x00, 0x61, 0xfe, 0x01, 0x00, 0x8a, 0x01, 0x00]);
+    const bad = Uint8Array.from([9, 0x08, 0x61, 0x62, 0x63, 0x09, 0x05]); // copy offset past the output
+    const frag = (d: Uint8Array): Buffer => {
+      const f = Buffer.alloc(7 + d.length);
+      f[0] = 1 | 8;
+      f.writeUInt16BE(d.length, 1);
+      f.writeUInt32BE(crc32c(d), 3);
+      f.set(d, 7);
+      return f;
+    };
+    fs.writeFileSync(join(dir, '00000000'), Buffer.concat([frag(good), frag(bad)]));
+    let err: unknown;
+    const got: number[] = [];
+    try {
+      for (const r of readSegmentRecords(join(dir, '00000000'))) got.push(r.rec.length);
+    } catch (e) {
+      err = e;
+    }
+    expect(got).toEqual([100]);
+    expect(err).toBeInstanceOf(SegmentCorruption);
+    expect((err as SegmentCorruption).lastGoodEnd).toBe(7 + good.length);
+  });
+
   it('fails a write visibly and leaves the segment as it was (disk full)', () => {
     const dir = tmp();
     let fail = false;

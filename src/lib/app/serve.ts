@@ -44,6 +44,8 @@ export interface ServeOptions {
   retentionTime: number;
   /** bytes; 0 disables. */
   retentionSize: number;
+  /** Snappy-compress the WAL (default true, as Prometheus). */
+  walCompression?: boolean;
   listenAddress: string;
   enableLifecycle: boolean;
   enableAdminApi: boolean;
@@ -198,6 +200,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const db = await Tsdb.open(o.storagePath, {
     retentionTime: o.retentionTime,
     retentionSize: o.retentionSize,
+    walCompression: o.walCompression ?? true,
     logger: { info: (m) => log.with('tsdb').info(m), warn: (m) => log.with('tsdb').warn(m) },
   });
   const tsdbStat =

@@ -68,6 +68,8 @@ export interface TsdbOptions {
   walSegmentSize?: number;
   /** 'segment' (default, like Prometheus) or 'always' (fsync after every commit). */
   walFsync?: 'segment' | 'always';
+  /** Snappy-compress WAL records and checkpoints (Prometheus' --storage.tsdb.wal-compression). Default true. */
+  walCompression?: boolean;
   /** Run head cuts and compaction automatically after commits. Default true. */
   autoCompact?: boolean;
   /** Open without the lock and without writing anything (CLI readers). */
@@ -190,6 +192,7 @@ export class Tsdb implements Storage {
           segmentSize: opts.walSegmentSize,
           fsync: opts.walFsync,
           fileOps: opts.walFileOps,
+          compress: opts.walCompression ?? true,
         });
     } catch (e) {
       db.closeSync();
@@ -594,7 +597,7 @@ export class Tsdb implements Storage {
       const segs = listSegments(join(this.dir, 'wal'));
       const last = cur - 1;
       if (segs.length && segs[0]! <= last) {
-        createCheckpoint(join(this.dir, 'wal'), last, (ref) => head.isLive(ref), maxt);
+        createCheckpoint(join(this.dir, 'wal'), last, (ref) => head.isLive(ref), maxt, this.wal.compressed);
         this.counters.checkpoints++;
       }
     }

@@ -32,12 +32,16 @@ export function checkpointName(i: number): string {
   return `checkpoint.${segmentName(i)}`;
 }
 
-/** Rewrites segments up to `to` into checkpoint.<to>; keeps series for which keep(ref) is true. */
+/**
+ * Rewrites segments up to `to` into checkpoint.<to>; keeps series for which keep(ref) is true.
+ * `compress` snappy-compresses the checkpoint's records (Prometheus uses the WAL's setting).
+ */
 export function createCheckpoint(
   walDir: string,
   to: number,
   keep: (ref: number) => boolean,
   mint: number,
+  compress = false,
 ): CheckpointStats {
   const stats: CheckpointStats = { droppedSeries: 0, droppedSamples: 0, totalSeries: 0, totalSamples: 0, dir: '' };
   const inputs: string[] = [];
@@ -53,7 +57,7 @@ export function createCheckpoint(
   const name = checkpointName(to);
   const tmp = join(walDir, name + '.tmp');
   fs.rmSync(tmp, { recursive: true, force: true });
-  const w = WalWriter.open(tmp, { segmentSize: 128 * 1024 * 1024 });
+  const w = WalWriter.open(tmp, { segmentSize: 128 * 1024 * 1024, compress });
   const enc = new Encbuf(1 << 16);
   try {
     for (const file of inputs) {

@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '../encoding.js';
 import { CorruptionError, WriteFailedError } from '../errors.js';
-import { snappyDecode } from './snappy.js';
+import { SnappyEncoder, snappyDecode, snappyDecodedLen } from './snappy.js';
 
 export const PAGE_SIZE = 32 * 1024;
 export const RECORD_HEADER_SIZE = 7;
@@ -74,6 +74,12 @@ export interface WalOptions {
   /** 'segment' (default, like Prometheus): fsync completed segments and on close. 'always': after every log(). */
   fsync?: 'segment' | 'always';
   fileOps?: WalFileOps;
+  /**
+   * Snappy-compress records (fragments flagged with bit 3), as Prometheus'
+   * --storage.tsdb.wal-compression; a record is stored compressed only when that makes it smaller.
+   * Default false here; the TSDB turns it on by default as Prometheus does.
+   */
+  compress?: boolean;
 }
 
 export class WalWriter {
@@ -88,9 +94,12 @@ export class WalWriter {
   private readonly fsyncAlways: boolean;
   private broken = false;
   private closed = false;
+  private readonly snappy: SnappyEncoder | null;
   /** Bytes written (stats). */
   bytesWritten = 0;
   recordsWritten = 0;
+  /** Bytes saved by compression (Prometheus' prometheus_tsdb_wal_record_bytes_saved_total). */
+  bytesSaved = 0;
 
   private constructor(
     readonly dir: string,
@@ -102,6 +111,12 @@ export class WalWriter {
     );
     this.ops = opts.fileOps ?? realOps;
     this.fsyncAlways = opts.fsync === 'always';
+    this.snappy = opts.compress ? new SnappyEncoder() : null;
+  }
+
+  /** Whether records are snappy-compressed. */
+  get compressed(): boolean {
+    return this.snappy !== null;
   }
 
   /** Opens the WAL for writing, starting a new segment after the last existing one (as Prometheus does). */
@@ -214,6 +229,17 @@ export class WalWriter {
 
   private logOne(rec: Uint8Array, final: boolean): void {
     if (this.pageFull()) this.flushPage(true);
+    // As Prometheus: compress before deciding whether the record fits the segment, and keep the
+    // compressed form only when it is smaller. Every fragment of a compressed record is flagged.
+    let flag = 0;
+    if (this.snappy !== null && rec.length > 0) {
+      const c = this.snappy.encode(rec);
+      if (c.length < rec.length) {
+        this.bytesSaved += rec.length - c.length;
+        rec = c;
+        flag = SNAPPY_MASK;
+      }
+    }
     let left = PAGE_SIZE - this.alloc - RECORD_HEADER_SIZE;
     left += (PAGE_SIZE - RECORD_HEADER_SIZE) * (this.pagesPerSegment() - this.donePages - 1);
     if (rec.length > left) this.nextSegment();
@@ -228,7 +254,7 @@ export class WalWriter {
       else typ = REC_MIDDLE;
       const p = this.page;
       const a = this.alloc;
-      p[a] = typ;
+      p[a] = typ | flag;
       p[a + 1] = l >>> 8;
       p[a + 2] = l & 0xff;
       const crc = crc32c(rec, off, end);
@@ -274,6 +300,7 @@ export function fsyncDir(dir: string): void {
 }
 
 export interface WalRecord {
+  /** The record, uncompressed. Valid until the iteration moves on (buffers are reused): copy to keep. */
   rec: Uint8Array;
   /** Offset just past the record's last fragment. */
   end: number;
@@ -301,8 +328,20 @@ export function* readSegmentRecords(file: string, buf: Uint8Array = fs.readFileS
   let partsCompressed = false;
   let recStart = 0;
   let lastGoodEnd = 0;
+  // Reused for reassembled fragments and for decompressed records.
+  let whole = new Uint8Array(0);
+  let plain = new Uint8Array(0);
   const fail = (off: number, reason: string): never => {
     throw new SegmentCorruption(file, off, reason, lastGoodEnd);
+  };
+  const decompress = (data: Uint8Array, off: number): Uint8Array => {
+    try {
+      const n = snappyDecodedLen(data);
+      if (n > plain.length) plain = new Uint8Array(Math.max(n, plain.length * 2));
+      return snappyDecode(data, plain);
+    } catch (e) {
+      return fail(off, (e as Error).message);
+    }
   };
   while (pos < buf.length) {
     const pageEnd = (Math.floor(pos / PAGE_SIZE) + 1) * PAGE_SIZE;
@@ -335,7 +374,7 @@ export function* readSegmentRecords(file: string, buf: Uint8Array = fs.readFileS
     pos = dEnd;
     if (typ === REC_FULL) {
       if (parts.length) fail(recStart, 'full record while a fragmented record is open');
-      yield { rec: compressed ? decompress(data, file, dStart) : data, end: pos };
+      yield { rec: compressed ? decompress(data, dStart) : data, end: pos };
       lastGoodEnd = pos;
       recStart = pos;
     } else if (typ === REC_FIRST) {
@@ -349,28 +388,21 @@ export function* readSegmentRecords(file: string, buf: Uint8Array = fs.readFileS
       parts.push(data);
       partsLen += len;
       if (typ === REC_LAST) {
-        const whole = new Uint8Array(partsLen);
+        if (partsLen > whole.length) whole = new Uint8Array(Math.max(partsLen, whole.length * 2));
         let o = 0;
         for (const p of parts) {
           whole.set(p, o);
           o += p.length;
         }
         parts = [];
-        yield { rec: partsCompressed ? decompress(whole, file, recStart) : whole, end: pos };
+        const rec = whole.subarray(0, partsLen);
+        yield { rec: partsCompressed ? decompress(rec, recStart) : rec, end: pos };
         lastGoodEnd = pos;
         recStart = pos;
       }
     }
   }
   if (parts.length) fail(recStart, 'torn fragmented record at end of segment');
-}
-
-function decompress(data: Uint8Array, file: string, off: number): Uint8Array {
-  try {
-    return snappyDecode(data);
-  } catch (e) {
-    throw new CorruptionError(file, off, (e as Error).message);
-  }
 }
 
 /** Truncates a segment to `size` bytes (repair of a torn tail) and fsyncs it. */
