@@ -99,6 +99,31 @@ function csvField(s: string): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+/** Label names of the metrics, sorted with __name__ first. */
+function labelColumns(metrics: readonly Record<string, string>[]): string[] {
+  return [...new Set(metrics.flatMap((m) => Object.keys(m)))].sort((a, b) =>
+    a === '__name__' ? -1 : b === '__name__' ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  );
+}
+
+/** Series (from /api/v1/series): one `name{labels}` per line, or aligned label columns with `table`. */
+export function renderSeries(series: readonly Record<string, string>[], opts: RenderOptions): string {
+  if (!opts.table) return series.map(metricString).join('\n');
+  const cols = labelColumns(series);
+  return renderTable(
+    series.map((m) => cols.map((c, i) => (i === 0 && c === '__name__' ? opts.color.bold(m[c] ?? '') : (m[c] ?? '')))),
+    { header: cols.map((c) => opts.color.dim(c === '__name__' ? 'NAME' : c)) },
+  );
+}
+
+/** Series as CSV: one column per label name (sorted, __name__ first). */
+export function renderSeriesCsv(series: readonly Record<string, string>[]): string {
+  const cols = labelColumns(series);
+  const out = [cols.map(csvField).join(',')];
+  for (const m of series) out.push(cols.map((c) => csvField(m[c] ?? '')).join(','));
+  return out.join('\n') + '\n';
+}
+
 /** CSV: one column per label name (sorted, __name__ first), then timestamp (RFC 3339) and value. */
 export function renderCsv(data: QueryData): string {
   let rows: { metric: Record<string, string>; t: number; v: string }[] = [];
@@ -114,9 +139,7 @@ export function renderCsv(data: QueryData): string {
       rows = data.result.flatMap((s) => s.values.map(([t, v]) => ({ metric: s.metric, t, v })));
       break;
   }
-  const names = [...new Set(rows.flatMap((r) => Object.keys(r.metric)))].sort((a, b) =>
-    a === '__name__' ? -1 : b === '__name__' ? 1 : a < b ? -1 : a > b ? 1 : 0,
-  );
+  const names = labelColumns(rows.map((r) => r.metric));
   const out = [[...names, 'timestamp', 'value'].map(csvField).join(',')];
   for (const r of rows) out.push([...names.map((n) => r.metric[n] ?? ''), fmtTime(r.t), r.v].map(csvField).join(','));
   return out.join('\n') + '\n';

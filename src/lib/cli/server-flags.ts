@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { PrometheusClient } from '../api/client.js';
+import { ApiError, ConnectionError, PrometheusClient } from '../api/client.js';
 import { UserError } from './errors.js';
 
 /** Flags shared by commands that talk to a Prometheus-compatible server (query, dashboard). */
@@ -19,6 +19,15 @@ export const serverFlags = {
   'http-timeout': Flags.string({ summary: 'HTTP timeout, e.g. 30s.', default: '30s', helpGroup: 'SERVER' }),
 };
 
+/** serverFlags plus `--data-dir`: the query commands can also answer from a TSDB directory. */
+export const queryServerFlags = {
+  ...serverFlags,
+  'data-dir': Flags.string({
+    summary: 'Query a TSDB data directory (promctl or Prometheus) directly, read-only, with no server.',
+    helpGroup: 'SERVER',
+  }),
+};
+
 export interface ServerFlagValues {
   url: string;
   user?: string;
@@ -26,6 +35,7 @@ export interface ServerFlagValues {
   'bearer-token'?: string;
   'bearer-token-file'?: string;
   'http-timeout': string;
+  'data-dir'?: string;
 }
 
 /** Builds an API client from the server flags, with clear errors for bad values. */
@@ -36,6 +46,8 @@ export async function clientFromFlags(f: ServerFlagValues): Promise<PrometheusCl
   } catch {
     throw new UserError(`invalid --url ${JSON.stringify(f.url)}`, 2, 'use a URL such as http://localhost:9090');
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UserError(`invalid --url ${JSON.stringify(f.url)}: only http and https are supported`, 2);
   let bearerToken = f['bearer-token'];
   if (f['bearer-token-file']) {
     try {
@@ -58,3 +70,40 @@ export async function clientFromFlags(f: ServerFlagValues): Promise<PrometheusCl
     timeoutMs,
   });
 }
+
+/** An API client for the flags: the server at --url, or a TSDB opened in-process with --data-dir. */
+export async function apiFromFlags(f: ServerFlagValues): Promise<{ client: PrometheusClient; close(): Promise<void> }> {
+  if (f['data-dir'] !== undefined) {
+    const { openLocalApi } = await import('./local-api.js');
+    return openLocalApi(f['data-dir']);
+  }
+  return { client: await clientFromFlags(f), close: async () => {} };
+}
+
+/** Turns client failures (server down, error answers) into one clear message. */
+export function explainClientError(e: unknown): unknown {
+  if (e instanceof ConnectionError) return new UserError(e.message);
+  if (e instanceof ApiError) {
+    if (e.status === 401 || e.status === 403)
+      return new UserError(
+        `the server refused the request: ${e.message}`,
+        1,
+        'pass --user/--password or --bearer-token (or --bearer-token-file)',
+      );
+    return new UserError(`the server answered ${e.status} (${e.errorType}): ${e.message}`);
+  }
+  return e;
+}
+
+/** Flags of `promctl query series|labels|values`, named like promtool query series/labels. */
+export const matchFlags = {
+  ...queryServerFlags,
+  match: Flags.string({
+    char: 'm',
+    summary: 'Series selector, e.g. \'{job="node"}\' (repeatable; series matching any are used).',
+    multiple: true,
+  }),
+  start: Flags.string({ summary: 'Start time (now, -1h, unix seconds, RFC 3339; default: all data).' }),
+  end: Flags.string({ summary: 'End time (default: all data).' }),
+  limit: Flags.integer({ summary: 'At most this many results (the server adds a warning when truncated).', min: 1 }),
+};
