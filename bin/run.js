@@ -1,6 +1,30 @@
 #!/usr/bin/env node
 // React (used by the Ink screens) must load its production build: set before anything imports it.
 process.env.NODE_ENV ??= 'production';
-const { execute } = await import('@oclif/core');
 
-await execute({ dir: import.meta.url });
+// `promctl --version` and `promctl check config FILE...` skip oclif's start-up (most of their cost):
+// see src/lib/cli/fast-path.ts. Everything else, and these with other flags, goes through oclif.
+const argv = process.argv.slice(2);
+if (argv[0] === '--version' || argv[0] === 'check' || argv[0] === 'check:config') {
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  let fast;
+  try {
+    fast = await import('../dist/lib/cli/fast-path.js');
+  } catch {
+    // not built yet: oclif reports it
+  }
+  const code = await fast?.runFastPath(argv, { name: pkg.name, version: pkg.version });
+  if (code !== undefined) {
+    process.exitCode = code;
+  } else {
+    await oclif();
+  }
+} else {
+  await oclif();
+}
+
+async function oclif() {
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: import.meta.url });
+}
