@@ -110,7 +110,7 @@ describe('planInstall', () => {
       'create dir /etc/promctl',
       'create file /etc/promctl/prometheus.yml',
       'create dir /var/lib/promctl',
-      'create dir /var/lib/promctl/textfile',
+      'create dir /var/lib/promctl-node-exporter',
       'create file /etc/systemd/system/promctl.service',
       'create file /etc/systemd/system/promctl-node-exporter.service',
       'run command systemctl daemon-reload',
@@ -231,6 +231,7 @@ describe('planUninstall', () => {
       'remove delgroup promctl',
       'skip remove /var/lib/promctl',
       'skip remove /etc/promctl',
+      'skip remove /var/lib/promctl-node-exporter',
     ]);
     await applyPlan(keep, h.executor());
     expect(h.dirs.has('/var/lib/promctl')).toBe(true);
@@ -239,6 +240,7 @@ describe('planUninstall', () => {
     const purge = planUninstall(OPTS, h, true);
     await applyPlan(purge, h.executor());
     expect(h.dirs.has('/var/lib/promctl')).toBe(false);
+    expect(h.dirs.has('/var/lib/promctl-node-exporter')).toBe(false);
     expect(h.files.has('/etc/promctl/prometheus.yml')).toBe(false);
     // nothing left: a further uninstall changes nothing
     expect(planUninstall(OPTS, h, true).steps.every((s) => s.status === 'ok')).toBe(true);
@@ -267,7 +269,7 @@ describe('units', () => {
       expect(u).toContain(opt);
     const n = nodeExporterUnit(OPTS);
     expect(n).toContain(
-      'exporter node --web.listen-address=:9100 --collector.textfile.directory=/var/lib/promctl/textfile',
+      'exporter node --web.listen-address=:9100 --collector.textfile.directory=/var/lib/promctl-node-exporter',
     );
     expect(n).not.toContain('ReadWritePaths');
     expect(n).not.toContain('ProtectProc');
@@ -295,8 +297,21 @@ describe('options from flags', () => {
       /invalid listen address/,
     );
     const o = installOptionsFromFlags({ 'data-dir': '/srv/prom/', user: 'prom' }, '/opt/promctl');
-    expect(o).toMatchObject({ dataDir: '/srv/prom', textfileDir: '/srv/prom/textfile', user: 'prom', group: 'prom' });
+    expect(o).toMatchObject({
+      dataDir: '/srv/prom',
+      textfileDir: '/var/lib/promctl-node-exporter',
+      user: 'prom',
+      group: 'prom',
+    });
     expect(o.promctlPath).toBe('/opt/promctl/bin/run.js');
+    // serve refuses a TSDB directory holding anything else: the textfile directory stays outside it.
+    expect(() => installOptionsFromFlags({ 'textfile-dir': '/var/lib/promctl/textfile' }, '/opt/promctl')).toThrow(
+      /--textfile-dir \/var\/lib\/promctl\/textfile is inside the data directory \/var\/lib\/promctl/,
+    );
+    expect(
+      installOptionsFromFlags({ 'textfile-dir': '/var/lib/promctl/tf', component: ['node-exporter'] }, '/opt/promctl')
+        .textfileDir,
+    ).toBe('/var/lib/promctl/tf');
   });
 });
 

@@ -49,17 +49,18 @@ export function installOptionsFromFlags(f: InstallFlagValues, promctlRoot: strin
   if (!/^(\d+(ms|s|m|h|d|w|y))+$/.test(retention))
     throw new Error(`invalid --retention ${JSON.stringify(retention)}: a duration like 15d or 4w`);
   for (const a of [f['listen-address'], f['node-listen-address']]) if (a !== undefined) localTarget(a);
+  const textfileDir = abs('textfile-dir', f['textfile-dir'], DEFAULT_INSTALL.textfileDir);
+  if (components.includes('server') && (textfileDir === dataDir || textfileDir.startsWith(`${dataDir}/`)))
+    throw new Error(
+      `--textfile-dir ${textfileDir} is inside the data directory ${dataDir}: promctl serve would refuse a data directory holding anything but its TSDB; pick a directory outside it (default ${DEFAULT_INSTALL.textfileDir})`,
+    );
   return {
     components,
     user,
     group,
     configDir: abs('config-dir', f['config-dir'], DEFAULT_INSTALL.configDir),
     dataDir,
-    textfileDir: abs(
-      'textfile-dir',
-      f['textfile-dir'],
-      f['data-dir'] ? `${dataDir}/textfile` : DEFAULT_INSTALL.textfileDir,
-    ),
+    textfileDir,
     unitDir: abs('unit-dir', f['unit-dir'], DEFAULT_INSTALL.unitDir),
     listenAddress: f['listen-address'] ?? DEFAULT_INSTALL.listenAddress,
     nodeListenAddress: f['node-listen-address'] ?? DEFAULT_INSTALL.nodeListenAddress,

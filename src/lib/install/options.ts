@@ -12,7 +12,10 @@ export interface InstallOptions {
   configDir: string;
   /** TSDB directory (the server's --storage.tsdb.path); also the service user's home. */
   dataDir: string;
-  /** textfile collector directory of the node exporter. */
+  /**
+   * textfile collector directory of the node exporter; outside dataDir, since `promctl serve`
+   * refuses a TSDB directory holding anything else.
+   */
   textfileDir: string;
   unitDir: string;
   /** The server's --web.listen-address. */
@@ -46,7 +49,7 @@ export const DEFAULT_INSTALL: Omit<InstallOptions, 'nodePath' | 'promctlPath'> =
   group: 'promctl',
   configDir: '/etc/promctl',
   dataDir: '/var/lib/promctl',
-  textfileDir: '/var/lib/promctl/textfile',
+  textfileDir: '/var/lib/promctl-node-exporter',
   unitDir: '/etc/systemd/system',
   listenAddress: ':9090',
   nodeListenAddress: ':9100',

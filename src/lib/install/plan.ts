@@ -206,12 +206,13 @@ export function planUninstall(o: InstallOptions, view: HostView, purge: boolean)
     steps.push({ kind: 'deluser', name: o.user, ...(skip ?? { status: view.user(o.user) ? 'remove' : 'ok' }) });
     steps.push({ kind: 'delgroup', name: o.group, ...(skip ?? { status: view.group(o.group) ? 'remove' : 'ok' }) });
   }
+  const kept = [o.dataDir, o.configDir, ...(o.components.includes('node-exporter') ? [o.textfileDir] : [])];
   if (purge) {
-    for (const p of [o.dataDir, o.configDir]) {
+    for (const p of kept) {
       steps.push({ kind: 'remove', path: p, recursive: true, status: view.dir(p) ? 'remove' : 'ok' });
     }
   } else {
-    for (const p of [o.dataDir, o.configDir]) {
+    for (const p of kept) {
       if (view.dir(p))
         steps.push({ kind: 'remove', path: p, recursive: true, status: 'skip', note: 'kept (use --purge to delete)' });
     }
