@@ -79,9 +79,38 @@ export interface SampleIterator {
   err(): Error | null;
 }
 
+/**
+ * Growable sample arrays shared by many series: a bulk reader appends samples at [n, …) and
+ * advances n, replacing ts/vs with larger arrays when it needs room (see `growSampleBuffer`).
+ */
+export interface SampleBuffer {
+  ts: Float64Array;
+  vs: Float64Array;
+  n: number;
+}
+
+/** Makes room for `extra` more samples in `buf` (doubling), keeping [0, n). */
+export function growSampleBuffer(buf: SampleBuffer, extra: number): void {
+  const need = buf.n + extra;
+  if (need <= buf.ts.length) return;
+  let cap = Math.max(1024, buf.ts.length * 2);
+  while (cap < need) cap *= 2;
+  const ts = new Float64Array(cap);
+  ts.set(buf.ts.subarray(0, buf.n));
+  const vs = new Float64Array(cap);
+  vs.set(buf.vs.subarray(0, buf.n));
+  buf.ts = ts;
+  buf.vs = vs;
+}
+
 export interface Series {
   readonly labels: Labels;
   iterator(): SampleIterator;
+  /**
+   * Optional bulk read: appends the float samples the iterator would return to `buf` (no object per
+   * series or sample). Throws on storage errors (as err() would report them).
+   */
+  appendTo?(buf: SampleBuffer): void;
 }
 
 /** A pull iterator of series, sorted by labels when asked. Errors and warnings come at the end. */

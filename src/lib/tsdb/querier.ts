@@ -4,8 +4,9 @@
  * merging iterator for series present in several sources, and the SeriesSet implementations.
  */
 import { Labels } from '../model/labels.js';
-import { ValueType } from '../storage/interface.js';
-import type { SampleIterator, Series, SeriesSet } from '../storage/interface.js';
+import { ValueType, growSampleBuffer } from '../storage/interface.js';
+import type { SampleBuffer, SampleIterator, Series, SeriesSet } from '../storage/interface.js';
+import { decodeXorInto } from './chunkenc/decode.js';
 import { Encoding, XorIterator, encodingName } from './chunkenc/xor.js';
 import type { Interval } from './block/tombstones.js';
 
@@ -23,6 +24,28 @@ export interface ChunkSeries {
   readonly labels: Labels;
   chunks(): ChunkData[];
   deleted?: readonly Interval[];
+  /**
+   * Optional bulk read of the samples in [mint, maxt] (as chunks() would give them) into buf;
+   * sources that hold chunks in memory implement it to skip the ChunkData objects.
+   */
+  appendSamples?(buf: SampleBuffer, mint: number, maxt: number): void;
+}
+
+/** Decodes chunks (sorted by time) into buf, clipped to [mint, maxt] and minus deleted. */
+export function appendChunks(
+  chunks: readonly ChunkData[],
+  mint: number,
+  maxt: number,
+  deleted: readonly Interval[] | undefined,
+  buf: SampleBuffer,
+): void {
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    if (c.maxt < mint) continue;
+    if (c.mint > maxt) return;
+    if (c.encoding !== Encoding.XOR) throw new Error(`unsupported chunk encoding ${encodingName(c.encoding)}`);
+    if (!decodeXorInto(c.data, c.count, mint, maxt, deleted, buf)) return;
+  }
 }
 
 /** Iterates chunks in order, returning samples in [mint, maxt] not covered by `deleted`. */
@@ -188,6 +211,39 @@ class ChunkSeriesImpl implements Series {
       return new ChunksIterator(p.chunks(), this.mint, this.maxt, p.deleted);
     }
     return new MergeIterator(this.parts.map((p) => new ChunksIterator(p.chunks(), this.mint, this.maxt, p.deleted)));
+  }
+
+  appendTo(buf: SampleBuffer): void {
+    const start = buf.n;
+    let lastT = -Infinity;
+    for (let k = 0; k < this.parts.length; k++) {
+      const p = this.parts[k]!;
+      const before = buf.n;
+      if (p.appendSamples) p.appendSamples(buf, this.mint, this.maxt);
+      else appendChunks(p.chunks(), this.mint, this.maxt, p.deleted, buf);
+      if (buf.n > before) {
+        if (buf.ts[before]! <= lastT) {
+          // Sources overlap in time (e.g. a block and the head after an out-of-order backfill):
+          // merge sample by sample, first source winning on equal timestamps.
+          buf.n = start;
+          this.mergeInto(buf);
+          return;
+        }
+        lastT = buf.ts[buf.n - 1]!;
+      }
+    }
+  }
+
+  private mergeInto(buf: SampleBuffer): void {
+    const it = this.iterator();
+    while (it.next() === ValueType.Float) {
+      if (buf.n === buf.ts.length) growSampleBuffer(buf, 1);
+      buf.ts[buf.n] = it.t;
+      buf.vs[buf.n] = it.v;
+      buf.n++;
+    }
+    const err = it.err();
+    if (err) throw err;
   }
 }
 

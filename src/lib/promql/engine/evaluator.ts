@@ -8,8 +8,8 @@ import { Labels, METRIC_NAME, LabelsBuilder, compareStrings, isValidUtf8Name } f
 import type { Matcher } from '../../model/matcher.js';
 import { Regex, RegexError, expandTemplate } from '../../model/regex.js';
 import { formatFloatG, formatValue, isStaleNaN } from '../../model/value.js';
-import type { Querier, Queryable, SeriesSet } from '../../storage/interface.js';
-import { ValueType } from '../../storage/interface.js';
+import type { Querier, Queryable, SampleBuffer, SeriesSet } from '../../storage/interface.js';
+import { ValueType, growSampleBuffer } from '../../storage/interface.js';
 import { MemSeriesView } from '../../storage/memory.js';
 import type {
   AggregateExpr,
@@ -83,6 +83,7 @@ export type Val =
   | { kind: 'string'; s: string };
 
 const RESERVED = [METRIC_NAME, '__type__', '__unit__'];
+const EMPTY_F64 = new Float64Array(0);
 
 export function dropMetricName(l: Labels): Labels {
   const f = l.toFlat();
@@ -94,6 +95,27 @@ export function dropMetricName(l: Labels): Labels {
   if (reserved === 0) return l;
   if (reserved === 1 && f[0] === METRIC_NAME) return l.dropMetricName();
   return l.without(...RESERVED);
+}
+
+/**
+ * Whether dropping the reserved names (dropMetricName) keeps distinct label sets distinct: true
+ * when none has `__type__`/`__unit__` and all have the same metric name (or none).
+ */
+function nameDropKeepsDistinct(list: readonly { metric: Labels }[]): boolean {
+  let name: string | null = null;
+  for (let k = 0; k < list.length; k++) {
+    const f = list[k]!.metric.toFlat();
+    let n = '';
+    for (let i = 0; i < f.length; i += 2) {
+      const x = f[i]!;
+      if (x.charCodeAt(0) !== 95 || x.charCodeAt(1) !== 95) continue; // not "__…"
+      if (x === METRIC_NAME) n = f[i + 1]!;
+      else if (x === '__type__' || x === '__unit__') return false;
+    }
+    if (name === null) name = n;
+    else if (n !== name) return false;
+  }
+  return true;
 }
 
 function unwrap(e: Expr): Expr {
@@ -140,9 +162,16 @@ class Collector {
     s.fs.push(f);
   }
 
-  /** Adds a whole series whose points are at distinct increasing step times. */
-  addSeries(s: Series): void {
+  /**
+   * Adds a whole series whose points are at distinct increasing step times. `distinct`: the caller
+   * knows no other series added to this collector has the same labels (no map lookup needed).
+   */
+  addSeries(s: Series, distinct = false): void {
     if (s.ts.length === 0) return;
+    if (distinct) {
+      this.list.push(s);
+      return;
+    }
     const key = s.metric.key();
     const prev = this.map.get(key);
     if (!prev) {
@@ -169,6 +198,114 @@ class Collector {
     }
     prev.ts = ts;
     prev.fs = fs;
+  }
+}
+
+/** Receives the points of series k of a range function at step i (fused aggregation). */
+type PointSink = (k: number, i: number, f: number) => void;
+const NO_POINTS: number[] = [];
+
+const SIMPLE_AGGS = new Set(['sum', 'avg', 'count', 'group', 'min', 'max', 'stddev', 'stdvar']);
+
+/**
+ * Accumulators of sum/avg/count/group/min/max/stddev/stdvar per cell (group × step), in typed
+ * arrays; values are added in input-series order as Prometheus 3.5 does (Kahan sums).
+ */
+class SimpleAgg {
+  readonly cnt: Float64Array;
+  private readonly a: Float64Array; // sum / min / max / mean
+  private readonly c: Float64Array; // kahan compensation / M2
+  private readonly mean: Float64Array | null;
+  private readonly incr: Uint8Array | null;
+
+  constructor(
+    private readonly op: string,
+    n: number,
+  ) {
+    this.cnt = new Float64Array(n);
+    this.a = new Float64Array(n);
+    this.c = new Float64Array(n);
+    this.mean = op === 'avg' ? new Float64Array(n) : null;
+    this.incr = op === 'avg' ? new Uint8Array(n) : null;
+  }
+
+  add(x: number, f: number): void {
+    const { a, c } = this;
+    const n = ++this.cnt[x]!;
+    switch (this.op) {
+      case 'sum':
+        if (n === 1) {
+          a[x] = f;
+          c[x] = 0;
+        } else {
+          a[x] = kahanSumInc(f, a[x]!, c[x]!);
+          c[x] = kahan.c;
+        }
+        break;
+      case 'avg': {
+        const mean = this.mean!;
+        const incr = this.incr!;
+        if (n === 1) {
+          a[x] = f;
+          c[x] = 0;
+          break;
+        }
+        if (!incr[x]) {
+          const ns = kahanSumInc(f, a[x]!, c[x]!);
+          if (ns !== Infinity && ns !== -Infinity) {
+            a[x] = ns;
+            c[x] = kahan.c;
+            break;
+          }
+          incr[x] = 1;
+          mean[x] = a[x]! / (n - 1);
+          c[x] = c[x]! / (n - 1);
+        }
+        const q = (n - 1) / n;
+        mean[x] = kahanSumInc(f / n, q * mean[x]!, q * c[x]!);
+        c[x] = kahan.c;
+        break;
+      }
+      case 'min':
+        if (n === 1 || f < a[x]! || a[x]! !== a[x]!) a[x] = f;
+        break;
+      case 'max':
+        if (n === 1 || f > a[x]! || a[x]! !== a[x]!) a[x] = f;
+        break;
+      case 'stddev':
+      case 'stdvar': {
+        if (n === 1) {
+          a[x] = 0;
+          c[x] = 0;
+        }
+        const delta = f - a[x]!;
+        a[x] = a[x]! + delta / n;
+        c[x] = c[x]! + delta * (f - a[x]!);
+        break;
+      }
+    }
+  }
+
+  /** The aggregate of cell x (which has at least one value). */
+  value(x: number): number {
+    const { a, c } = this;
+    const n = this.cnt[x]!;
+    switch (this.op) {
+      case 'sum':
+        return a[x] === Infinity || a[x] === -Infinity ? a[x]! : a[x]! + c[x]!;
+      case 'avg':
+        return this.incr![x] ? this.mean![x]! + c[x]! : a[x]! / n + c[x]! / n;
+      case 'count':
+        return n;
+      case 'group':
+        return 1;
+      case 'stdvar':
+        return c[x]! / n;
+      case 'stddev':
+        return Math.sqrt(c[x]! / n);
+      default:
+        return a[x]!;
+    }
   }
 }
 
@@ -299,6 +436,9 @@ export class Evaluator {
     }
     const out: Buf[] = [];
     let loaded = 0;
+    // Samples of all series go into one pair of growing arrays (each Buf is a [lo, hi) slice),
+    // not a pair of typed arrays per series: at 50k series those allocations dominate.
+    const arena: SampleBuffer = { ts: EMPTY_F64, vs: EMPTY_F64, n: 0 };
     while (set.next()) {
       const s = set.at();
       if (s instanceof MemSeriesView) {
@@ -306,29 +446,37 @@ export class Evaluator {
         loaded += s.hi - s.lo;
         continue;
       }
-      const it = s.iterator();
-      let ts = new Float64Array(64);
-      let vals = new Float64Array(64);
-      let n = 0;
-      for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) {
-        if (vt !== ValueType.Float) continue;
-        if (it.t < mint || it.t > maxt) continue;
-        if (n === ts.length) {
-          const t2 = new Float64Array(n * 2);
-          t2.set(ts);
-          ts = t2;
-          const v2 = new Float64Array(n * 2);
-          v2.set(vals);
-          vals = v2;
+      const lo = arena.n;
+      if (s.appendTo) {
+        try {
+          s.appendTo(arena);
+        } catch (err) {
+          throw new QueryStorageError(err);
         }
-        ts[n] = it.t;
-        vals[n] = it.v;
-        n++;
+      } else {
+        const it = s.iterator();
+        for (let vt = it.next(); vt !== ValueType.None; vt = it.next()) {
+          if (vt !== ValueType.Float) continue;
+          if (it.t < mint || it.t > maxt) continue;
+          if (arena.n === arena.ts.length) growSampleBuffer(arena, 1);
+          arena.ts[arena.n] = it.t;
+          arena.vs[arena.n] = it.v;
+          arena.n++;
+        }
+        const err = it.err();
+        if (err) throw new QueryStorageError(err);
       }
-      const err = it.err();
-      if (err) throw new QueryStorageError(err);
-      if (n > 0) out.push({ metric: s.labels, ts, vs: vals, lo: 0, hi: n, dropName: false });
-      loaded += n;
+      const hi = arena.n;
+      if (hi > lo) out.push({ metric: s.labels, ts: EMPTY_F64, vs: EMPTY_F64, lo, hi, dropName: false });
+      loaded += hi - lo;
+    }
+    // Series in the arena get its final arrays now (growth replaced them on the way).
+    for (let k = 0; k < out.length; k++) {
+      const b = out[k]!;
+      if (b.ts === EMPTY_F64) {
+        b.ts = arena.ts;
+        b.vs = arena.vs;
+      }
     }
     const err = set.err();
     if (err) throw new QueryStorageError(err);
@@ -579,7 +727,24 @@ export class Evaluator {
     return { kind: 'vector', m: col.list };
   }
 
-  private async evalRangeFunction(e: Call, kernel: RangeKernel, keepName: boolean): Promise<Val> {
+  /**
+   * A range-vector function over a matrix selector or subquery. With `fuse`, the caller may take
+   * the points instead (given the input series and whether their outputs are distinct): the
+   * function then returns null and materialises no output series.
+   */
+  private async evalRangeFunction(e: Call, kernel: RangeKernel, keepName: boolean): Promise<Val>;
+  private async evalRangeFunction(
+    e: Call,
+    kernel: RangeKernel,
+    keepName: boolean,
+    fuse: (bufs: readonly Buf[], distinct: boolean) => PointSink | null,
+  ): Promise<Val | null>;
+  private async evalRangeFunction(
+    e: Call,
+    kernel: RangeKernel,
+    keepName: boolean,
+    fuse?: (bufs: readonly Buf[], distinct: boolean) => PointSink | null,
+  ): Promise<Val | null> {
     const name = e.func.name;
     let mi = e.func.argTypes.indexOf('matrix');
     if (mi < 0) mi = 0;
@@ -627,13 +792,17 @@ export class Evaluator {
       out: 0,
     };
     const col = new Collector();
+    // Input series are distinct; unless dropping the name can merge two, skip the labels map.
+    const distinct = keepName || this.q.opts.enableDelayedNameRemoval || nameDropKeepsDistinct(bufs);
+    const sink = fuse ? fuse(bufs, distinct) : null;
     let peakWindow = 0;
     let points = 0;
     for (let k = 0; k < bufs.length; k++) {
       if ((k & 255) === 0) this.checkInterrupt();
       const b = bufs[k]!;
-      const ts: number[] = [];
-      const fs: number[] = [];
+      const ts: number[] = sink ? NO_POINTS : [];
+      const fs: number[] = sink ? NO_POINTS : [];
+      let n = 0;
       let lo = b.lo;
       let hi = b.lo;
       let win = 0;
@@ -657,12 +826,16 @@ export class Evaluator {
           throw err;
         }
         if (!ok) continue;
-        ts.push(t);
-        fs.push(ctx.out);
+        n++;
+        if (sink) sink(k, i, ctx.out);
+        else {
+          ts.push(t);
+          fs.push(ctx.out);
+        }
       }
       peakWindow += win;
-      if (ts.length === 0) continue;
-      points += ts.length;
+      if (n === 0) continue;
+      points += n;
       if (counterCheck) {
         const mn = b.metric.metricName();
         if (
@@ -674,16 +847,17 @@ export class Evaluator {
         )
           this.q.annotations.possibleNonCounter(mn, e.args[mi]!.pos);
       }
-      if (keepName) col.addSeries({ metric: b.metric, dropName: b.dropName, ts, fs });
+      if (sink) continue;
+      if (keepName) col.addSeries({ metric: b.metric, dropName: b.dropName, ts, fs }, distinct);
       else {
         const nd = this.nameDrop(b.metric);
-        col.addSeries({ metric: nd.metric, dropName: nd.dropName, ts, fs });
+        col.addSeries({ metric: nd.metric, dropName: nd.dropName, ts, fs }, distinct);
       }
     }
     this.account(peakWindow);
     this.q.currentSamples -= peakWindow;
     this.account(points);
-    return { kind: 'vector', m: col.list };
+    return sink ? null : { kind: 'vector', m: col.list };
   }
 
   private async evalAbsent(e: Call): Promise<Val> {
@@ -877,6 +1051,68 @@ export class Evaluator {
 
   // ---------------------------------------------------------------- aggregation
 
+  /** Group of each series (computed once per series), the groups' labels and name-drop flags. */
+  private groupsOf(
+    m: readonly { metric: Labels; dropName: boolean }[],
+    grouping: readonly string[],
+    without: boolean,
+  ): { of: Int32Array; metrics: Labels[]; drop: boolean[] } {
+    const groupOf = new Int32Array(m.length);
+    const groupMetrics: Labels[] = [];
+    const groupDrop: boolean[] = [];
+    const gmap = new Map<string, number>();
+    const withoutSet = new Set([...grouping, ...RESERVED]);
+    const byNames = without ? [] : [...new Set(grouping)];
+    for (let si = 0; si < m.length; si++) {
+      const l = m[si]!.metric;
+      let g: Labels | null = null;
+      let key: string;
+      if (without) {
+        const drop: string[] = [];
+        l.forEach((n) => {
+          if (withoutSet.has(n)) drop.push(n);
+        });
+        g = drop.length ? l.without(...drop) : l;
+        key = g.key();
+      } else if (byNames.length === 1) {
+        // `by (x)`: the value identifies the group (empty = absent); labels only per new group.
+        key = l.get(byNames[0]!);
+      } else {
+        key = '';
+        for (let k = 0; k < byNames.length; k++) key += l.get(byNames[k]!) + '\xff';
+      }
+      let gi = gmap.get(key);
+      if (gi === undefined) {
+        g ??= l.keep(...grouping);
+        gi = groupMetrics.length;
+        gmap.set(key, gi);
+        groupMetrics.push(g);
+        groupDrop.push(!without && grouping.includes(METRIC_NAME) ? m[si]!.dropName : false);
+      }
+      groupOf[si] = gi;
+    }
+    return { of: groupOf, metrics: groupMetrics, drop: groupDrop };
+  }
+
+  /** The output series of a sum/avg/count/group/min/max/stddev/stdvar accumulator. */
+  private simpleAggResult(agg: SimpleAgg, groups: { metrics: Labels[]; drop: boolean[] }): Val {
+    const out: Matrix = [];
+    const S = this.numSteps;
+    for (let g = 0; g < groups.metrics.length; g++) {
+      const ts: number[] = [];
+      const fs: number[] = [];
+      for (let i = 0; i < S; i++) {
+        const x = g * S + i;
+        if (agg.cnt[x] === 0) continue;
+        ts.push(this.stepT(i));
+        fs.push(agg.value(x));
+      }
+      if (ts.length) out.push({ metric: groups.metrics[g]!, ts, fs, dropName: groups.drop[g]! });
+    }
+    this.account(out.reduce((n, s) => n + s.ts.length, 0));
+    return { kind: 'vector', m: out };
+  }
+
   private async evalAggregate(e: AggregateExpr): Promise<Val> {
     const op = e.op;
     let paramS: Float64Array | null = null;
@@ -885,153 +1121,49 @@ export class Evaluator {
       if (op === 'count_values') paramStr = this.stringArg(e.param);
       else paramS = await this.scalarArg(e.param);
     }
-    const m = await this.vectorArg(e.expr);
     const grouping = e.grouping;
     const without = e.without;
+    const S = this.numSteps;
+    let m: Matrix | null = null;
+    // `sum by (job) (rate(x[5m]))` and the like: feed the range function's points straight into
+    // the accumulators — no per-series output labels (name dropped), arrays or Series objects.
+    const inner = unwrap(e.expr);
+    const rf = inner.type === 'Call' ? RANGE_FUNCTIONS.get(inner.func.name) : undefined;
+    if (
+      SIMPLE_AGGS.has(op) &&
+      inner.type === 'Call' &&
+      rf &&
+      (without || !grouping.some((n) => RESERVED.includes(n)))
+    ) {
+      let agg: SimpleAgg | null = null;
+      let groups: ReturnType<Evaluator['groupsOf']> | null = null;
+      const v = await this.evalRangeFunction(inner, rf.kernel, !!rf.keepName, (bufs, distinct) => {
+        // Dropping the name could make two outputs collide: let the unfused path raise it.
+        if (!distinct) return null;
+        const gs = this.groupsOf(bufs, grouping, without);
+        const ag = new SimpleAgg(op, gs.metrics.length * S);
+        const of = gs.of;
+        groups = gs;
+        agg = ag;
+        return (k, i, f) => ag.add(of[k]! * S + i, f);
+      });
+      if (v === null) return this.simpleAggResult(agg!, groups!);
+      if (v.kind !== 'vector') throw new EvalError(`expected instant vector argument, got ${v.kind}`);
+      m = v.m;
+    }
+    m ??= await this.vectorArg(e.expr);
     if (op === 'count_values' && !validLabelName(paramStr!))
       throw new EvalError(`invalid label name ${goQuoteBytes(paramStr!)}`);
-    // Group of each input series (computed once).
-    const groupOf = new Int32Array(m.length);
-    const groupMetrics: Labels[] = [];
-    const groupDrop: boolean[] = [];
-    const gmap = new Map<string, number>();
-    const withoutSet = new Set([...grouping, ...RESERVED]);
-    for (let si = 0; si < m.length; si++) {
-      const l = m[si]!.metric;
-      let g: Labels;
-      if (without) {
-        const drop: string[] = [];
-        l.forEach((n) => {
-          if (withoutSet.has(n)) drop.push(n);
-        });
-        g = drop.length ? l.without(...drop) : l;
-      } else g = l.keep(...grouping);
-      const key = g.key();
-      let gi = gmap.get(key);
-      if (gi === undefined) {
-        gi = groupMetrics.length;
-        gmap.set(key, gi);
-        groupMetrics.push(g);
-        groupDrop.push(!without && grouping.includes(METRIC_NAME) ? m[si]!.dropName : false);
-      }
-      groupOf[si] = gi;
-    }
+    const { of: groupOf, metrics: groupMetrics, drop: groupDrop } = this.groupsOf(m, grouping, without);
     const G = groupMetrics.length;
-    const S = this.numSteps;
-    if (
-      op === 'sum' ||
-      op === 'avg' ||
-      op === 'count' ||
-      op === 'group' ||
-      op === 'min' ||
-      op === 'max' ||
-      op === 'stddev' ||
-      op === 'stdvar'
-    ) {
-      const N = G * S;
-      const cnt = new Float64Array(N);
-      const a = new Float64Array(N); // sum / min / max / mean
-      const c = new Float64Array(N); // kahan compensation / M2
-      const mean = op === 'avg' ? new Float64Array(N) : null;
-      const incr = op === 'avg' ? new Uint8Array(N) : null;
+    if (SIMPLE_AGGS.has(op)) {
+      const agg = new SimpleAgg(op, G * S);
       for (let si = 0; si < m.length; si++) {
         const s = m[si]!;
         const gbase = groupOf[si]! * S;
-        for (let k = 0; k < s.ts.length; k++) {
-          const x = gbase + this.stepIndex(s.ts[k]!);
-          const f = s.fs[k]!;
-          const n = ++cnt[x]!;
-          switch (op) {
-            case 'sum':
-              if (n === 1) {
-                a[x] = f;
-                c[x] = 0;
-              } else {
-                a[x] = kahanSumInc(f, a[x]!, c[x]!);
-                c[x] = kahan.c;
-              }
-              break;
-            case 'avg':
-              if (n === 1) {
-                a[x] = f;
-                c[x] = 0;
-                break;
-              }
-              if (!incr![x]) {
-                const ns = kahanSumInc(f, a[x]!, c[x]!);
-                if (ns !== Infinity && ns !== -Infinity) {
-                  a[x] = ns;
-                  c[x] = kahan.c;
-                  break;
-                }
-                incr![x] = 1;
-                mean![x] = a[x]! / (n - 1);
-                c[x] = c[x]! / (n - 1);
-              }
-              {
-                const q = (n - 1) / n;
-                mean![x] = kahanSumInc(f / n, q * mean![x]!, q * c[x]!);
-                c[x] = kahan.c;
-              }
-              break;
-            case 'min':
-              if (n === 1 || f < a[x]! || a[x]! !== a[x]!) a[x] = f;
-              break;
-            case 'max':
-              if (n === 1 || f > a[x]! || a[x]! !== a[x]!) a[x] = f;
-              break;
-            case 'stddev':
-            case 'stdvar': {
-              if (n === 1) {
-                a[x] = 0;
-                c[x] = 0;
-              }
-              const delta = f - a[x]!;
-              a[x] = a[x]! + delta / n;
-              c[x] = c[x]! + delta * (f - a[x]!);
-              break;
-            }
-          }
-        }
+        for (let k = 0; k < s.ts.length; k++) agg.add(gbase + this.stepIndex(s.ts[k]!), s.fs[k]!);
       }
-      const out: Matrix = [];
-      for (let g = 0; g < G; g++) {
-        const ts: number[] = [];
-        const fs: number[] = [];
-        for (let i = 0; i < S; i++) {
-          const x = g * S + i;
-          const n = cnt[x]!;
-          if (n === 0) continue;
-          let v: number;
-          switch (op) {
-            case 'sum':
-              v = a[x] === Infinity || a[x] === -Infinity ? a[x]! : a[x]! + c[x]!;
-              break;
-            case 'avg':
-              v = incr![x] ? mean![x]! + c[x]! : a[x]! / n + c[x]! / n;
-              break;
-            case 'count':
-              v = n;
-              break;
-            case 'group':
-              v = 1;
-              break;
-            case 'stdvar':
-              v = c[x]! / n;
-              break;
-            case 'stddev':
-              v = Math.sqrt(c[x]! / n);
-              break;
-            default:
-              v = a[x]!;
-          }
-          ts.push(this.stepT(i));
-          fs.push(v);
-        }
-        if (ts.length) out.push({ metric: groupMetrics[g]!, ts, fs, dropName: groupDrop[g]! });
-      }
-      this.account(out.reduce((n, s) => n + s.ts.length, 0));
-      return { kind: 'vector', m: out };
+      return this.simpleAggResult(agg, { metrics: groupMetrics, drop: groupDrop });
     }
     // Per-step aggregations: topk, bottomk, quantile, count_values, limitk, limit_ratio.
     const reader = new StepReader(m);

@@ -13,6 +13,8 @@ import {
   OutOfOrderSampleError,
   StorageError,
 } from '../../storage/errors.js';
+import type { SampleBuffer } from '../../storage/interface.js';
+import { decodeXorInto } from '../chunkenc/decode.js';
 import { Encoding, SAMPLES_PER_CHUNK, XorAppender } from '../chunkenc/xor.js';
 import { bits, floatBits } from '../encoding.js';
 import { postingsForMatchers, type Postings, type PostingsIndex } from '../index/postings.js';
@@ -421,24 +423,65 @@ function lowerBound(list: number[], x: number): number {
 }
 
 function seriesView(s: MemSeries, mint: number, maxt: number): ChunkSeries {
-  // Snapshot now: appends after select() must not change what this query sees.
-  const closed = s.closed;
-  const app = s.app;
-  const count = app?.count ?? 0;
-  const appMint = s.appMint;
-  const lastT = s.maxt;
-  return {
-    labels: s.labels,
-    chunks(): ChunkData[] {
-      const out: ChunkData[] = [];
-      for (const c of closed) {
-        if (c.maxt < mint || c.mint > maxt) continue;
-        out.push({ encoding: Encoding.XOR, data: c.data, mint: c.mint, maxt: c.maxt });
-      }
-      if (app && count > 0 && lastT >= mint && appMint <= maxt) {
-        out.push({ encoding: Encoding.XOR, data: app.buf, count, mint: appMint, maxt: lastT });
-      }
-      return out;
-    },
-  };
+  return new HeadSeriesView(s, mint, maxt);
+}
+
+/**
+ * A head series as a query sees it. Snapshot at select(): appends after it must not change what
+ * this query sees (closed chunks are immutable; the open one is read up to the count at select).
+ */
+class HeadSeriesView implements ChunkSeries {
+  readonly labels: Labels;
+  private readonly closed: readonly HeadChunk[];
+  private readonly app: XorAppender | null;
+  private readonly count: number;
+  private readonly appMint: number;
+  private readonly lastT: number;
+
+  constructor(
+    s: MemSeries,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {
+    this.labels = s.labels;
+    this.closed = s.closed;
+    this.app = s.app;
+    this.count = s.app?.count ?? 0;
+    this.appMint = s.appMint;
+    this.lastT = s.maxt;
+  }
+
+  chunks(): ChunkData[] {
+    const { mint, maxt } = this;
+    const out: ChunkData[] = [];
+    for (const c of this.closed) {
+      if (c.maxt < mint || c.mint > maxt) continue;
+      out.push({ encoding: Encoding.XOR, data: c.data, mint: c.mint, maxt: c.maxt });
+    }
+    if (this.app && this.count > 0 && this.lastT >= mint && this.appMint <= maxt) {
+      out.push({ encoding: Encoding.XOR, data: this.app.buf, count: this.count, mint: this.appMint, maxt: this.lastT });
+    }
+    return out;
+  }
+
+  appendSamples(buf: SampleBuffer, mint: number, maxt: number): void {
+    if (mint < this.mint) mint = this.mint;
+    if (maxt > this.maxt) maxt = this.maxt;
+    const closed = this.closed;
+    // Closed chunks are in time order: skip to the first one that reaches mint.
+    let lo = 0;
+    let hi = closed.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (closed[m]!.maxt < mint) lo = m + 1;
+      else hi = m;
+    }
+    for (let i = lo; i < closed.length; i++) {
+      const c = closed[i]!;
+      if (c.mint > maxt) return;
+      if (!decodeXorInto(c.data, undefined, mint, maxt, undefined, buf)) return;
+    }
+    if (this.app && this.count > 0 && this.lastT >= mint && this.appMint <= maxt)
+      decodeXorInto(this.app.buf, this.count, mint, maxt, undefined, buf);
+  }
 }
