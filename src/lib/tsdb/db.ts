@@ -666,12 +666,16 @@ export class Tsdb implements Storage {
     const headMin = h.minTime;
     const bmin = this.blocks.length ? this.blocks[0]!.minTime : Infinity;
     const bmax = this.blocks.length ? Math.max(...this.blocks.map((b) => b.maxTime - 1)) : -Infinity;
+    const head = this.head;
     return {
       headSeries: h.numSeries,
       headChunks: h.chunksCreated - h.chunksRemoved,
       headMinTime: headMin,
       headMaxTime: h.maxTime,
-      headChunkBytes: this.head.chunkBytes(),
+      // Walks every series: computed only when read (serve's /metrics reads stats() per gauge).
+      get headChunkBytes() {
+        return head.chunkBytes();
+      },
       samplesAppended: h.samplesAppended,
       seriesCreated: h.seriesCreated,
       seriesRemoved: h.seriesRemoved,
