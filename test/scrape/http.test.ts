@@ -198,11 +198,10 @@ describe('HTTP scraping', () => {
 
   it('body_size_limit stops reading a 1 GiB body early', async () => {
     hugeBytesSent = 0;
-    const { app, loop } = mk({ metrics_path: '/huge', body_size_limit: '1MB', scrape_timeout: '2s' });
-    const t0 = performance.now();
+    // A generous timeout: the limit, not the deadline, must end the scrape even on a loaded machine.
+    const { app, loop } = mk({ metrics_path: '/huge', body_size_limit: '1MB', scrape_timeout: '20s' });
     const r = await loop.scrapeAndReport(Date.now());
     expect(r.error).toBe('body size limit exceeded');
-    expect(performance.now() - t0).toBeLessThan(1500);
     await new Promise((res) => setTimeout(res, 50));
     // Only socket buffers beyond the limit were ever sent.
     expect(hugeBytesSent).toBeLessThan(64 * 1024 * 1024);
@@ -210,7 +209,7 @@ describe('HTTP scraping', () => {
   });
 
   it('body_size_limit applies after gzip decompression', async () => {
-    const { loop } = mk({ metrics_path: '/gzipbomb', body_size_limit: '1MB' });
+    const { loop } = mk({ metrics_path: '/gzipbomb', body_size_limit: '1MB', scrape_timeout: '20s' });
     expect((await loop.scrapeAndReport(Date.now())).error).toBe('body size limit exceeded');
   });
 
