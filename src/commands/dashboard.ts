@@ -88,11 +88,15 @@ rate, errors, latency percentiles) and prometheus (the server's own health). Bri
         1,
         'use --once to print one frame, e.g. in scripts or CI',
       );
-    const [{ render }, React, { DashboardApp }] = await Promise.all([
+    const [{ render }, React, { DashboardApp, INK_OPTIONS }] = await Promise.all([
       import('ink'),
       import('react'),
       import('../lib/ui/dashboard/view.js'),
     ]);
+    // The alternate screen (as top or less use): the dashboard does not scroll the shell's history
+    // away, and quitting gives the terminal back as it was.
+    process.stdout.write('\x1b[?1049h\x1b[H');
+    const restore = () => process.stdout.write('\x1b[?1049l');
     const app = render(
       React.createElement(DashboardApp, {
         dashboard: dash,
@@ -102,8 +106,17 @@ rate, errors, latency percentiles) and prometheus (the server's own health). Bri
         initialVars: vars,
         color: colors(process.stdout),
       }),
-      { exitOnCtrlC: false },
+      INK_OPTIONS,
     );
-    await app.waitUntilExit();
+    const onTerm = () => app.unmount();
+    process.once('SIGTERM', onTerm);
+    process.once('SIGHUP', onTerm);
+    try {
+      await app.waitUntilExit();
+    } finally {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onTerm);
+      restore();
+    }
   }
 }

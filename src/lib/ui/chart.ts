@@ -84,9 +84,26 @@ function trim(v: number): string {
   return s.includes('.') ? s.replace(/\.?0+$/, '') : s;
 }
 
-/** Plots series into a braille grid. */
-export function plot(series: readonly ChartSeries[], opts: ChartOptions): Chart {
-  const W = Math.max(1, Math.floor(opts.width));
+/** The raw result of plotting: per row, braille dot bits and the series owning each cell. */
+export interface ChartGrid {
+  width: number;
+  height: number;
+  /** height × width dot bits (0 = empty cell). */
+  bits: Uint8Array[];
+  /** height × width index of the series that last drew in a cell, -1 for none. */
+  owner: Int16Array[];
+  yMin: number;
+  yMax: number;
+  xMin: number;
+  xMax: number;
+  yLabels: string[];
+}
+
+/** The axes a plot of `series` would get: ranges and the y-axis labels for `height` rows. */
+export function chartAxes(
+  series: readonly ChartSeries[],
+  opts: ChartOptions,
+): { xMin: number; xMax: number; yMin: number; yMax: number; yLabels: string[] } {
   const H = Math.max(1, Math.floor(opts.height));
   let [xMin, xMax] = extent(series, (s) => s.t);
   let [yMin, yMax] = extent(series, (s) => s.v);
@@ -107,37 +124,52 @@ export function plot(series: readonly ChartSeries[], opts: ChartOptions): Chart 
       yMax += pad;
     }
   }
+  const fmt = opts.formatY ?? formatSI;
+  const yLabels = Array.from({ length: H }, () => '');
+  yLabels[0] = fmt(yMax);
+  yLabels[H - 1] = fmt(yMin);
+  if (H >= 5) yLabels[Math.floor((H - 1) / 2)] = fmt(yMin + (yMax - yMin) / 2);
+  return { xMin, xMax, yMin, yMax, yLabels };
+}
+
+/** Plots series into a braille grid of typed arrays (no per-cell objects: cheap for live views). */
+export function plotGrid(series: readonly ChartSeries[], opts: ChartOptions): ChartGrid {
+  const W = Math.max(1, Math.floor(opts.width));
+  const H = Math.max(1, Math.floor(opts.height));
+  const { xMin, xMax, yMin, yMax, yLabels } = chartAxes(series, opts);
   const dotsX = W * 2;
   const dotsY = H * 4;
   const bits = Array.from({ length: H }, () => new Uint8Array(W));
   const owner = Array.from({ length: H }, () => new Int16Array(W).fill(-1));
   const set = (dx: number, dy: number, si: number) => {
     if (dx < 0 || dx >= dotsX || dy < 0 || dy >= dotsY) return;
-    const row = H - 1 - Math.floor(dy / 4);
-    const col = Math.floor(dx / 2);
-    const sub = 3 - (dy % 4);
-    bits[row]![col]! |= DOT[sub]![dx % 2]!;
+    const row = H - 1 - (dy >> 2);
+    const col = dx >> 1;
+    bits[row]![col]! |= DOT[3 - (dy & 3)]![dx & 1]!;
     owner[row]![col] = si;
   };
-  const toX = (t: number) => Math.round(((t - xMin) / (xMax - xMin)) * (dotsX - 1));
-  const toY = (v: number) => Math.round(((v - yMin) / (yMax - yMin)) * (dotsY - 1));
-  series.forEach((s, si) => {
+  const sx = (dotsX - 1) / (xMax - xMin);
+  const sy = (dotsY - 1) / (yMax - yMin);
+  for (let si = 0; si < series.length; si++) {
+    const s = series[si]!;
+    const n = s.t.length;
+    const maxGap = Math.max(2, dotsX / Math.max(1, n)) * 2;
     let px = -1;
     let py = -1;
-    for (let i = 0; i < s.t.length; i++) {
+    for (let i = 0; i < n; i++) {
       const v = s.v[i]!;
       if (!Number.isFinite(v)) {
         px = -1;
         continue;
       }
-      const x = toX(s.t[i]!);
-      const y = toY(v);
-      if (px >= 0 && x - px <= Math.max(2, dotsX / Math.max(1, s.t.length)) * 2) {
+      const x = Math.round((s.t[i]! - xMin) * sx);
+      const y = Math.round((v - yMin) * sy);
+      if (px >= 0 && x - px <= maxGap) {
         // Connect consecutive points with a line (Bresenham).
         const dx = Math.abs(x - px);
         const dy = -Math.abs(y - py);
-        const sx = px < x ? 1 : -1;
-        const sy = py < y ? 1 : -1;
+        const stepX = px < x ? 1 : -1;
+        const stepY = py < y ? 1 : -1;
         let err = dx + dy;
         let cx = px;
         let cy = py;
@@ -147,25 +179,50 @@ export function plot(series: readonly ChartSeries[], opts: ChartOptions): Chart 
           const e2 = 2 * err;
           if (e2 >= dy) {
             err += dy;
-            cx += sx;
+            cx += stepX;
           }
           if (e2 <= dx) {
             err += dx;
-            cy += sy;
+            cy += stepY;
           }
         }
       } else set(x, y, si);
       px = x;
       py = y;
     }
-  });
-  const fmt = opts.formatY ?? formatSI;
-  const yLabels = Array.from({ length: H }, () => '');
-  yLabels[0] = fmt(yMax);
-  yLabels[H - 1] = fmt(yMin);
-  if (H >= 5) yLabels[Math.floor((H - 1) / 2)] = fmt(yMin + (yMax - yMin) / 2);
-  const rows = bits.map((r, ri) =>
-    Array.from(r, (b, ci) => ({ ch: b === 0 ? ' ' : String.fromCharCode(0x2800 + b), series: owner[ri]![ci]! })),
+  }
+  return { width: W, height: H, bits, owner, yMin, yMax, xMin, xMax, yLabels };
+}
+
+/**
+ * One row of a grid as a string, each run of cells drawn by the same series wrapped once by
+ * `paint(seriesIndex, run)` (so a row carries as few color codes as possible).
+ */
+export function gridRow(g: ChartGrid, row: number, paint: (series: number, s: string) => string): string {
+  const bits = g.bits[row]!;
+  const owner = g.owner[row]!;
+  let out = '';
+  let run = '';
+  let runSeries = -2;
+  for (let i = 0; i < g.width; i++) {
+    const b = bits[i]!;
+    const si = b === 0 ? -1 : owner[i]!;
+    if (si !== runSeries) {
+      if (run) out += runSeries >= 0 ? paint(runSeries, run) : run;
+      run = '';
+      runSeries = si;
+    }
+    run += b === 0 ? ' ' : String.fromCharCode(0x2800 + b);
+  }
+  if (run) out += runSeries >= 0 ? paint(runSeries, run) : run;
+  return out;
+}
+
+/** Plots series into a braille grid of cells. */
+export function plot(series: readonly ChartSeries[], opts: ChartOptions): Chart {
+  const g = plotGrid(series, opts);
+  const rows = g.bits.map((r, ri) =>
+    Array.from(r, (b, ci) => ({ ch: b === 0 ? ' ' : String.fromCharCode(0x2800 + b), series: g.owner[ri]![ci]! })),
   );
-  return { rows, yMin, yMax, xMin, xMax, yLabels };
+  return { rows, yMin: g.yMin, yMax: g.yMax, xMin: g.xMin, xMax: g.xMax, yLabels: g.yLabels };
 }

@@ -33,6 +33,8 @@ export interface TimeWindow {
   start: number;
   end: number;
   step: number;
+  /** The time for instant queries (ms; default `end`): now, even when `end` is aligned to the step. */
+  at?: number;
 }
 
 /** Replaces `{{label}}` in a legend template; without a template, the series' label set. */
@@ -112,7 +114,7 @@ export async function fetchPanel(
         const expr = interpolate(q.expr, vars, w);
         const instant = q.instant || panel.type === 'table' || panel.type === 'gauge' || panel.type === 'bar';
         const res = instant
-          ? await client.query(expr, w.end / 1000, { signal })
+          ? await client.query(expr, (w.at ?? w.end) / 1000, { signal })
           : await client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal });
         return toSeries(res.data, q.legend);
       }),
@@ -135,4 +137,31 @@ export async function fetchVariableValues(client: DashboardClient, v: Variable):
 export function stepFor(rangeMs: number, width: number): number {
   const points = Math.max(10, Math.min(11_000, width * 2));
   return Math.max(1000, Math.ceil(rangeMs / points / 1000) * 1000);
+}
+
+/**
+ * The window ending at `end` (ms) for a chart `cols` wide: start and end aligned to the step, so
+ * that refreshes within one step ask for the same points.
+ */
+export function alignedWindow(end: number, rangeMs: number, cols: number): TimeWindow {
+  const step = stepFor(rangeMs, cols);
+  const e = Math.floor(end / step) * step;
+  return { start: e - rangeMs, end: e, step, at: end };
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+/** Whether two results show the same thing (so the panel need not be drawn again). */
+export function samePanelData(a: PanelData, b: PanelData): boolean {
+  if (a.error !== b.error || a.series.length !== b.series.length) return false;
+  for (let i = 0; i < a.series.length; i++) {
+    const x = a.series[i]!;
+    const y = b.series[i]!;
+    if (x.name !== y.name || !sameNumbers(x.t, y.t) || !sameNumbers(x.v, y.v)) return false;
+  }
+  return true;
 }

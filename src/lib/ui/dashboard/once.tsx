@@ -1,7 +1,7 @@
 /** `promctl dashboard --once`: fetch every panel once and render one frame as a string. */
 import type { ChalkInstance } from 'chalk';
 import { renderToString } from 'ink';
-import { fetchPanel, fetchVariableValues, stepFor, type DashboardClient, type PanelData } from './data.js';
+import { alignedWindow, fetchPanel, fetchVariableValues, type DashboardClient, type PanelData } from './data.js';
 import type { Dashboard } from './model.js';
 import type { ViewState } from './state.js';
 import { DashboardView, flatPanels } from './view.js';
@@ -31,7 +31,7 @@ export async function renderOnce(d: Dashboard, client: DashboardClient, o: OnceO
     varValues[v.name] = o.vars[v.name] ?? v.default ?? choices[0] ?? '.*';
   }
   const panels = flatPanels(d);
-  const w = { start: now - o.rangeMs, end: now, step: stepFor(o.rangeMs, o.cols) };
+  const w = alignedWindow(now, o.rangeMs, o.cols);
   const results = await Promise.all(panels.map((p) => fetchPanel(client, p, varValues, w)));
   const data = new Map<number, PanelData>(results.map((r, i) => [i, r]));
   const state: ViewState = {

@@ -3,9 +3,9 @@
  * grid never overlaps; chart rows are built as strings with color codes for speed.
  */
 import type { ChalkInstance } from 'chalk';
-import { Box, Text } from 'ink';
-import React from 'react';
-import { plot } from '../chart.js';
+import { Box, Text, Transform } from 'ink';
+import React, { useMemo } from 'react';
+import { chartAxes, gridRow, plotGrid } from '../chart.js';
 import { formatUnit } from '../units.js';
 import type { PanelData, SeriesData } from './data.js';
 import { thresholdColor } from './data.js';
@@ -36,6 +36,31 @@ function fit(s: string, w: number): string {
   return s.length > w ? s.slice(0, Math.max(0, w - 1)) + '…' : s.padEnd(w);
 }
 
+/** Word-wraps `text` to lines of at most `w` characters (long words are split). */
+export function wrapWords(text: string, w: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/)) {
+    if (!word) continue;
+    while (word.length > w) {
+      if (line) {
+        out.push(line);
+        line = '';
+      }
+      out.push(word.slice(0, w));
+      word = word.slice(w);
+    }
+    if (!line) line = word;
+    else if (line.length + 1 + word.length <= w) line += ' ' + word;
+    else {
+      out.push(line);
+      line = word;
+    }
+  }
+  if (line) out.push(line);
+  return out;
+}
+
 const SPARK = '▁▂▃▄▅▆▇█';
 
 /** A one-line sparkline of the last `width` values. */
@@ -61,13 +86,22 @@ export function panelLines(p: PanelProps, innerW: number, innerH: number): strin
       .slice(0, innerH)
       .map((l) => fit(l, innerW));
   if (!data) return [c.dim(fit('loading…', innerW))];
-  if (data.error) {
-    const words = `error: ${data.error}`;
-    const out: string[] = [];
-    for (let i = 0; i < words.length && out.length < innerH; i += innerW) out.push(c.red(words.slice(i, i + innerW)));
-    return out;
-  }
+  if (data.error && data.series.length === 0)
+    return wrapWords(`error: ${data.error}`, innerW)
+      .slice(0, innerH)
+      .map((l) => c.red(l));
   if (data.series.length === 0) return [c.dim(fit('no data', innerW))];
+  if (data.error) {
+    // A failed refresh over older data: keep the data, say why it is not current on the last line.
+    const lines = dataLines(p, innerW, Math.max(1, innerH - 1)).slice(0, Math.max(0, innerH - 1));
+    lines.push(c.red(fit(`error: ${data.error}`, innerW)));
+    return lines;
+  }
+  return dataLines(p, innerW, innerH);
+}
+
+function dataLines(p: PanelProps, innerW: number, innerH: number): string[] {
+  const { panel } = p;
   switch (panel.type) {
     case 'timeseries':
       return timeseriesLines(p, innerW, innerH);
@@ -78,6 +112,8 @@ export function panelLines(p: PanelProps, innerW: number, innerH: number): strin
       return barLines(p, innerW, innerH);
     case 'table':
       return tableLines(p, innerW, innerH);
+    default:
+      return [];
   }
 }
 
@@ -87,41 +123,22 @@ function timeseriesLines(p: PanelProps, innerW: number, innerH: number): string[
   const legendRows = Math.min(series.length, Math.max(1, Math.floor(innerH / 4)));
   const chartH = Math.max(1, innerH - legendRows);
   const fmt = (v: number) => formatUnit(v, panel.unit, panel.decimals);
-  const probe = plot(series, {
-    width: 10,
+  const opts = {
+    width: 1,
     height: chartH,
     xMin: p.xMin,
     xMax: p.xMax,
     yMin: panel.min,
     yMax: panel.max,
     formatY: fmt,
-  });
-  const labelW = Math.min(10, Math.max(...probe.yLabels.map((l) => l.length)));
-  const chartW = Math.max(1, innerW - labelW - 1);
-  const chart = plot(series, {
-    width: chartW,
-    height: chartH,
-    xMin: p.xMin,
-    xMax: p.xMax,
-    yMin: panel.min,
-    yMax: panel.max,
-    formatY: fmt,
-  });
-  const lines = chart.rows.map((row, i) => {
-    let s = '';
-    let run = '';
-    let runSeries = -2;
-    for (const cell of row) {
-      if (cell.series !== runSeries) {
-        s += runSeries >= 0 ? paint(c, SERIES_COLORS[runSeries % SERIES_COLORS.length], run) : run;
-        run = '';
-        runSeries = cell.series;
-      }
-      run += cell.ch;
-    }
-    s += runSeries >= 0 ? paint(c, SERIES_COLORS[runSeries % SERIES_COLORS.length], run) : run;
-    return c.dim(fit(chart.yLabels[i]!, labelW).slice(0, labelW).padStart(labelW)) + c.dim('│') + s;
-  });
+  };
+  const labels = chartAxes(series, opts).yLabels;
+  const labelW = Math.min(10, Math.max(...labels.map((l) => l.length)));
+  const grid = plotGrid(series, { ...opts, width: Math.max(1, innerW - labelW - 1) });
+  const seriesPaint = (si: number, run: string) => paint(c, SERIES_COLORS[si % SERIES_COLORS.length], run);
+  const lines: string[] = [];
+  for (let i = 0; i < grid.height; i++)
+    lines.push(c.dim(fit(labels[i]!, labelW).slice(0, labelW).padStart(labelW) + '│') + gridRow(grid, i, seriesPaint));
   const shown = series.slice(0, legendRows);
   for (const [i, s] of shown.entries()) {
     const more = i === legendRows - 1 && series.length > legendRows ? ` (+${series.length - legendRows})` : '';
@@ -182,13 +199,26 @@ function tableLines(p: PanelProps, innerW: number, innerH: number): string[] {
   return out;
 }
 
+/**
+ * The panel's body: Ink measures and lays out a constant block of spaces (cheap: no width
+ * computation of braille text, and nothing new enters Ink's text-measure cache, which never
+ * forgets), and a transform swaps in the real lines, which are exactly as wide, when writing.
+ */
+function Body({ lines, width, height }: { lines: readonly string[]; width: number; height: number }) {
+  const blank = useMemo(() => Array.from({ length: height }, () => ' '.repeat(width)).join('\n'), [width, height]);
+  return (
+    <Transform transform={(_line, i) => lines[i] ?? ''}>
+      <Text>{blank}</Text>
+    </Transform>
+  );
+}
+
 /** One bordered panel of exactly width × height cells. */
 export const PanelView = React.memo(function PanelView(p: PanelProps) {
   const innerW = Math.max(1, p.width - 2);
   const innerH = Math.max(1, p.height - 2);
   const lines = panelLines(p, innerW, innerH).slice(0, innerH);
-  while (lines.length < innerH) lines.push('');
-  const stale = p.data?.error && p.data.series.length === 0 ? ' ⚠' : '';
+  const stale = p.data?.error ? ' ⚠' : '';
   return (
     <Box
       flexDirection="column"
@@ -200,11 +230,7 @@ export const PanelView = React.memo(function PanelView(p: PanelProps) {
       <Box position="absolute" marginTop={-1} marginLeft={1}>
         <Text bold={p.focused}>{` ${fit(p.panel.title + stale, Math.max(1, innerW - 3)).trimEnd()} `}</Text>
       </Box>
-      {lines.map((l, i) => (
-        <Text key={i} wrap="truncate">
-          {l}
-        </Text>
-      ))}
+      <Body lines={lines} width={innerW} height={innerH} />
     </Box>
   );
 });

@@ -3,7 +3,14 @@ import type { ChalkInstance } from 'chalk';
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { formatDuration } from '../../model/duration.js';
-import { fetchPanel, fetchVariableValues, stepFor, type DashboardClient, type PanelData } from './data.js';
+import {
+  alignedWindow,
+  fetchPanel,
+  fetchVariableValues,
+  samePanelData,
+  type DashboardClient,
+  type PanelData,
+} from './data.js';
 import type { Dashboard, Panel } from './model.js';
 import { PanelView } from './panels.js';
 import { HELP, keyAction, layout, reduce, type ReduceContext, type ViewState } from './state.js';
@@ -88,8 +95,8 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
                 height={r.height}
                 focused={index === s.focus}
                 color={c}
-                xMin={p.start}
-                xMax={p.end}
+                xMin={p.panels[index]!.type === 'timeseries' ? p.start : 0}
+                xMax={p.panels[index]!.type === 'timeseries' ? p.end : 0}
               />
             ))}
           </Box>
@@ -104,6 +111,19 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
       <Text wrap="truncate">{footer}</Text>
     </Box>
   );
+}
+
+/**
+ * Ink render options for the live dashboard (used by the command and its benchmark): incremental
+ * rendering rewrites only the terminal lines that changed (no flicker, little output).
+ */
+export const INK_OPTIONS = { exitOnCtrlC: false, incrementalRendering: true } as const;
+
+interface Frame {
+  data: ReadonlyMap<number, PanelData>;
+  start: number;
+  end: number;
+  updated?: number;
 }
 
 export interface AppProps {
@@ -127,10 +147,13 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
   const { stdout } = useStdout();
   const now = p.now ?? Date.now;
   const panels = useMemo(() => flatPanels(p.dashboard), [p.dashboard]);
-  const [size, setSize] = useState({ cols: stdout.columns || 100, lines: stdout.rows || 30 });
+  // One line less than the terminal: a frame as tall as the terminal makes Ink clear the whole
+  // screen on every update (flicker); shorter, it rewrites only the lines that changed.
+  const measure = () => ({ cols: stdout.columns || 100, lines: Math.max(10, (stdout.rows || 30) - 1) });
+  const [size, setSize] = useState(measure);
   const [variables, setVariables] = useState<ReduceContext['variables']>([]);
-  const [data, setData] = useState<ReadonlyMap<number, PanelData>>(new Map());
-  const [lastUpdate, setLastUpdate] = useState<number | undefined>();
+  // The data on screen and the window it was fetched for, replaced together (one render per change).
+  const [frame, setFrame] = useState<Frame>({ data: new Map(), start: 0, end: 0 });
   const [state, setState] = useState<ViewState>({
     rangeMs: p.rangeMs,
     endOffsetMs: 0,
@@ -147,7 +170,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
   ctx.current = { panelCount: panels.length, variables };
 
   useEffect(() => {
-    const onResize = () => setSize({ cols: stdout.columns || 100, lines: stdout.rows || 30 });
+    const onResize = () => setSize(measure());
     stdout.on('resize', onResize);
     return () => void stdout.off('resize', onResize);
   }, [stdout]);
@@ -178,30 +201,32 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
     };
   }, [p.dashboard, p.client, p.initialVars]);
 
-  const end = now() - state.endOffsetMs;
-  const windowRef = useRef({ start: end - state.rangeMs, end });
-
-  // Refresh loop.
+  // Refresh loop. Range queries use a window aligned to the step (as Grafana does): the chart does not
+  // shift between refreshes within a step, and a refresh that brings no new data renders nothing.
   useEffect(() => {
     const ac = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
-      const e = now() - state.endOffsetMs;
-      const w = { start: e - state.rangeMs, end: e, step: stepFor(state.rangeMs, size.cols) };
+      const w = alignedWindow(now() - state.endOffsetMs, state.rangeMs, size.cols);
       const results = await Promise.all(
         panels.map((panel) => fetchPanel(p.client, panel, state.varValues, w, ac.signal)),
       );
       if (ac.signal.aborted) return;
-      windowRef.current = { start: w.start, end: w.end };
-      setData((prev) => {
-        const next = new Map<number, PanelData>();
-        // Keep the last good data on screen when a refresh fails; show the error with it.
-        results.forEach((r, i) =>
-          next.set(i, r.error && prev.get(i)?.series.length ? { ...prev.get(i)!, error: r.error } : r),
-        );
-        return next;
+      setFrame((prev) => {
+        let changed = prev.start !== w.start || prev.end !== w.end;
+        const data = new Map<number, PanelData>();
+        results.forEach((r, i) => {
+          const old = prev.data.get(i);
+          // Keep the last good data on screen when a refresh fails; show the error with it.
+          const next = r.error && old?.series.length ? { series: old.series, error: r.error, updated: old.updated } : r;
+          if (old && samePanelData(old, next)) data.set(i, old);
+          else {
+            data.set(i, next);
+            changed = true;
+          }
+        });
+        return changed ? { data, start: w.start, end: w.end, updated: now() } : prev;
       });
-      setLastUpdate(now());
       if (!state.paused && state.endOffsetMs === 0) timer = setTimeout(() => void tick(), p.refreshMs);
     };
     void tick();
@@ -238,15 +263,15 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
     <DashboardView
       dashboard={p.dashboard}
       panels={panels}
-      data={data}
+      data={frame.data}
       state={state}
       cols={size.cols}
       lines={size.lines}
       color={p.color}
-      start={windowRef.current.start}
-      end={windowRef.current.end}
+      start={frame.start}
+      end={frame.end}
       variables={variables}
-      lastUpdate={lastUpdate}
+      lastUpdate={frame.updated}
     />
   );
 }
