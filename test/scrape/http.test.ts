@@ -199,7 +199,12 @@ describe('HTTP scraping', () => {
   it('body_size_limit stops reading a 1 GiB body early', async () => {
     hugeBytesSent = 0;
     // A generous timeout: the limit, not the deadline, must end the scrape even on a loaded machine.
-    const { app, loop } = mk({ metrics_path: '/huge', body_size_limit: '1MB', scrape_timeout: '20s' });
+    const { app, loop } = mk({
+      metrics_path: '/huge',
+      body_size_limit: '1MB',
+      scrape_interval: '30s',
+      scrape_timeout: '20s',
+    });
     const r = await loop.scrapeAndReport(Date.now());
     expect(r.error).toBe('body size limit exceeded');
     await new Promise((res) => setTimeout(res, 50));
@@ -209,7 +214,12 @@ describe('HTTP scraping', () => {
   });
 
   it('body_size_limit applies after gzip decompression', async () => {
-    const { loop } = mk({ metrics_path: '/gzipbomb', body_size_limit: '1MB', scrape_timeout: '20s' });
+    const { loop } = mk({
+      metrics_path: '/gzipbomb',
+      body_size_limit: '1MB',
+      scrape_interval: '30s',
+      scrape_timeout: '20s',
+    });
     expect((await loop.scrapeAndReport(Date.now())).error).toBe('body size limit exceeded');
   });
 
