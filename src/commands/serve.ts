@@ -65,6 +65,23 @@ the config; a bad config is rejected and the old one keeps running.`;
       options: ['logfmt', 'json'],
       default: 'logfmt',
     }),
+    'rules.alert.for-outage-tolerance': Flags.string({
+      summary: "Max time to tolerate prometheus outage for restoring 'for' state of alert.",
+      default: '1h',
+    }),
+    'rules.alert.for-grace-period': Flags.string({
+      summary: "Minimum duration between alert and restored 'for' state (kept for alerts with a longer 'for').",
+      default: '10m',
+    }),
+    'rules.alert.resend-delay': Flags.string({
+      summary: 'Minimum amount of time to wait before resending an alert to Alertmanager.',
+      default: '1m',
+    }),
+    'alertmanager.notification-queue-capacity': Flags.integer({
+      summary: 'The capacity of the queue for pending Alertmanager notifications.',
+      default: 10_000,
+      min: 1,
+    }),
     'no-node-collector': Flags.boolean({
       summary: 'Do not serve the built-in node collector at /node/metrics.',
       default: false,
@@ -108,6 +125,10 @@ the config; a bad config is rejected and the old one keeps running.`;
       logLevel: f['log.level'] as 'info',
       logFormat: f['log.format'] as 'logfmt',
       nodeCollector: !f['no-node-collector'],
+      forOutageTolerance: dur('rules.alert.for-outage-tolerance'),
+      forGracePeriod: dur('rules.alert.for-grace-period'),
+      resendDelay: dur('rules.alert.resend-delay'),
+      notificationQueueCapacity: f['alertmanager.notification-queue-capacity'],
       flags: flagsForApi,
       version: this.config.version,
     }).catch((e: Error) => {

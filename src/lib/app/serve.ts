@@ -60,6 +60,12 @@ export interface ServeOptions {
   externalUrl?: string;
   /** Serve the built-in node collector at /node/metrics (used by the embedded config). */
   nodeCollector: boolean;
+  /** --rules.alert.for-outage-tolerance, --rules.alert.for-grace-period, --rules.alert.resend-delay (ms). */
+  forOutageTolerance?: number;
+  forGracePeriod?: number;
+  resendDelay?: number;
+  /** --alertmanager.notification-queue-capacity. */
+  notificationQueueCapacity?: number;
   /** All flags as given, for /api/v1/status/flags. */
   flags: Record<string, string>;
   version: string;
@@ -290,6 +296,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   // Rules and alerting.
   const notifier = new Notifier({
     baseDir,
+    queueCapacity: o.notificationQueueCapacity,
     logger: (level, msg, fields) => log.with('notifier')[level](msg, fields),
   });
   const rules = new RulesManager({
@@ -298,6 +305,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     appendable: db,
     queryable: db,
     externalURL: externalUrl,
+    outageTolerance: o.forOutageTolerance,
+    forGracePeriod: o.forGracePeriod,
+    resendDelay: o.resendDelay,
     logger: (level, msg, fields) => log.with('rules')[level](msg, fields),
   });
   registry.addCollector(() => rulesMetricFamilies(rules));
