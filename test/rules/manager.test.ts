@@ -280,6 +280,68 @@ describe('rules manager', () => {
     expect(iters.samples[0]!.value).toBe(got.length);
   });
 
+  it('a rule failing at evaluation is counted and logged; the rules after it, and other groups, go on', async () => {
+    const st = new MemoryStorage();
+    const clock = new FakeClock();
+    const logs: string[] = [];
+    const sent: Alert[] = [];
+    const mgr = new RulesManager({
+      queryFn: engineQueryFunc(new Engine(), st),
+      notifyFn: (_e, alerts) => sent.push(...alerts),
+      appendable: st,
+      queryable: st,
+      validateExpr: promqlValidator(),
+      logger: (level, msg, f) => logs.push(`${level} ${msg} ${JSON.stringify(f)}`),
+      clock,
+    });
+    const { file } = writeRules(`groups:
+- name: g
+  interval: 1m
+  rules:
+  - record: bad:many_to_many
+    expr: a * on () b
+  - alert: BadTemplate
+    expr: a > 0
+    annotations:
+      summary: "{{ index $labels 1 }}"
+      ok: "{{ $labels.x }} is {{ $value }}"
+  - record: good
+    expr: sum(a)
+- name: other
+  interval: 1m
+  rules:
+  - record: other:good
+    expr: count(b)
+`);
+    for (const x of ['1', '2']) {
+      st.appendDirect(Labels.fromObject({ __name__: 'a', x }), 0, Number(x));
+      st.appendDirect(Labels.fromObject({ __name__: 'b', x }), 0, 1);
+    }
+    await mgr.update({ files: [file], evaluationInterval: M });
+    mgr.start();
+    await clock.advance(2 * M);
+    await mgr.stop();
+    const [g] = mgr.ruleGroups();
+    const [bad, alert, good] = g!.rules;
+    expect(bad!.health).toBe('err');
+    expect(bad!.lastError?.message).toMatch(/many-to-many matching not allowed|multiple matches/);
+    expect(good!.health).toBe('ok');
+    expect(series(st, Labels.fromObject({ __name__: 'good' }), 0, 2 * M).length).toBeGreaterThan(0);
+    expect(series(st, Labels.fromObject({ __name__: 'other:good' }), 0, 2 * M).length).toBeGreaterThan(0);
+    // Counted under Prometheus' name, per group.
+    const failures = mgr.collectMetrics().find((f) => f.name === 'prometheus_rule_evaluation_failures_total')!;
+    const byGroup = new Map(failures.samples.map((x) => [x.labels.get('rule_group'), x.value]));
+    expect(byGroup.get(`${file};g`)).toBeGreaterThanOrEqual(1);
+    expect(byGroup.get(`${file};other`)).toBe(0);
+    expect(logs.some((l) => l.startsWith('warn Evaluating rule failed') && l.includes('bad:many_to_many'))).toBe(true);
+    // A template failing at execution: that annotation says so, the alert still fires with the others.
+    expect(alert!.health).toBe('ok');
+    const a = sent.find((x) => x.labels.get('x') === '2')!;
+    expect(a.annotations.get('summary')).toMatch(/^<error expanding template: /);
+    expect(a.annotations.get('ok')).toBe('2 is 2');
+    expect(logs.some((l) => l.startsWith('warn Expanding alert template failed'))).toBe(true);
+  });
+
   it('rejects bad rule files on update and keeps the running groups', async () => {
     const { mgr, file } = setup(`groups:\n- name: ok\n  rules:\n  - record: r\n    expr: vector(1)\n`);
     await mgr.update({ files: [file] });
