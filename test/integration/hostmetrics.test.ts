@@ -3,7 +3,7 @@
  * machine: same collectors, same filters, scraped back to back.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,7 +15,7 @@ import {
   type NodeExporterServer,
 } from '../../src/lib/hostmetrics/index.js';
 import { readExposition, type ExpoFamily } from '../hostmetrics/expo.js';
-import { freePort, startProc, which, type Proc } from '../support/procs.js';
+import { freePort, repoRootBin, startProc, which, type Proc } from '../support/procs.js';
 import { repoRoot } from '../support/conformance.js';
 
 const bin = which('prometheus-node-exporter');
@@ -128,6 +128,59 @@ describe.skipIf(!bin)('built-in node exporter vs prometheus-node-exporter', () =
       expect(fams.get('node_scrape_collector_success')!.samples.size).toBe(COLLECTOR_NAMES.length - 1);
     } finally {
       await p.stop();
+    }
+  });
+});
+
+describe('`promctl serve` with its embedded default (no config file, no exporter installed)', () => {
+  it("answers the seed's CPU-usage query for the local host", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'promctl-embedded-'));
+    const port = await freePort();
+    const api = `http://127.0.0.1:${port}`;
+    const p = await startProc(
+      process.execPath,
+      [repoRootBin, 'serve', `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      { readyUrl: `${api}/-/ready`, timeoutMs: 60_000, cwd: dir },
+    );
+    const query = async (q: string) => {
+      const r = (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as {
+        status: string;
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      expect(r.status).toBe('success');
+      return r.data.result;
+    };
+    try {
+      // The embedded default scrapes every 15s; irate needs two samples.
+      const q = '100 - (avg by (instance) (irate(node_cpu_seconds_total{mode="idle"}[5m])) * 100)';
+      let result: Awaited<ReturnType<typeof query>> = [];
+      for (const end = Date.now() + 90_000; Date.now() < end && result.length === 0;) {
+        result = await query(q);
+        if (result.length === 0) await new Promise((r) => setTimeout(r, 1000));
+      }
+      expect(result).toHaveLength(1);
+      expect(result[0]!.metric).toEqual({ instance: hostname() });
+      const pct = Number(result[0]!.value[1]);
+      expect(pct).toBeGreaterThanOrEqual(0);
+      expect(pct).toBeLessThanOrEqual(100);
+      // Both built-in jobs are up, and the node job carries node_exporter's families.
+      const up = await query('up');
+      expect(up.map((s) => [s.metric.job, s.value[1]]).sort()).toEqual([
+        ['node', '1'],
+        ['prometheus', '1'],
+      ]);
+      const fams = await query(
+        'count by (__name__) ({job="node", __name__=~"node_(memory_MemAvailable_bytes|filesystem_avail_bytes|network_receive_bytes_total|load1)"})',
+      );
+      expect(fams.map((s) => s.metric.__name__).sort()).toEqual([
+        'node_filesystem_avail_bytes',
+        'node_load1',
+        'node_memory_MemAvailable_bytes',
+        'node_network_receive_bytes_total',
+      ]);
+    } finally {
+      await p.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
