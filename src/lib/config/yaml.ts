@@ -22,6 +22,7 @@ import {
   type Node,
   type ParsedNode,
 } from 'yaml';
+import { describeBadIndent, findBadIndent, findUnclosed } from './indent.js';
 import type { ConfigProblem } from './problems.js';
 
 export interface Located {
@@ -107,13 +108,45 @@ export function readYaml(text: string, file: string): YamlRead {
     const lp = lineCounter.linePos(offset);
     return { line: lp.line, column: lp.col };
   };
+  // One mistake often yields several parser errors on one line: keep the first of each line. An
+  // indentation mistake is explained once, at the line that is wrong (see indent.ts).
+  const structural = doc.errors.filter((e) => STRUCTURAL.has(e.code) && !/quote/i.test(e.message));
+  const lastLine = Math.max(0, ...structural.map((e) => pos(e.pos?.[0]).line));
+  const bad = structural.length > 0 ? findBadIndent(text, lastLine + 1) : undefined;
+  const unclosedErr = doc.errors.find(
+    (e) => /quote|Flow (sequence|mapping)|must end with a [\]}]/i.test(e.message) && !bad,
+  );
+  const unclosed = unclosedErr ? findUnclosed(text, pos(unclosedErr.pos?.[0]).line + 1) : undefined;
+  if (unclosed) {
+    const what = unclosed.open === '[' ? 'list' : unclosed.open === '{' ? 'mapping' : 'quoted string';
+    problems.push({
+      severity: 'error',
+      message: `yaml: the ${what} that starts here is never closed (no matching ${unclosed.close})`,
+      hint:
+        unclosed.open === '[' || unclosed.open === '{'
+          ? `end it with ${unclosed.close}, e.g. ${unclosed.open === '[' ? "targets: ['localhost:9100']" : 'labels: { env: prod }'}`
+          : `end the value with ${unclosed.close} on the same line, e.g. ${unclosed.open}15s${unclosed.close}`,
+      file,
+      line: unclosed.line,
+      column: unclosed.column,
+    });
+  }
+  if (bad) {
+    problems.push({ severity: 'error', ...describeBadIndent(bad), file, line: bad.line, column: bad.column });
+    problems[problems.length - 1]!.message = `yaml: ${problems[problems.length - 1]!.message}`;
+  }
+  const seenLines = new Set<number>();
   for (const e of doc.errors) {
+    const at = pos(e.pos?.[0]);
+    if ((bad && structural.includes(e)) || (unclosed && e === unclosedErr)) continue;
+    if (at.line > 0 && seenLines.has(at.line)) continue;
+    seenLines.add(at.line);
     problems.push({
       severity: 'error',
       message: `yaml: ${yamlMessage(e.message)}`,
       hint: yamlHint(e.code),
       file,
-      ...pos(e.pos?.[0]),
+      ...at,
     });
   }
   for (const w of doc.warnings) {
@@ -243,6 +276,15 @@ export function readYaml(text: string, file: string): YamlRead {
   }
   return { value, index, duplicates, problems, lineCounter, doc };
 }
+
+/** Parser errors about the document's structure, which a misindented line causes. */
+const STRUCTURAL = new Set([
+  'BAD_INDENT',
+  'MISSING_CHAR',
+  'UNEXPECTED_TOKEN',
+  'BLOCK_AS_IMPLICIT_KEY',
+  'MULTILINE_IMPLICIT_KEY',
+]);
 
 function yamlMessage(m: string): string {
   // The yaml library appends " at line N, column M" and a code excerpt; we print our own.
