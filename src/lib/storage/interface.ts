@@ -80,27 +80,35 @@ export interface SampleIterator {
 }
 
 /**
- * Growable sample arrays shared by many series: a bulk reader appends samples at [n, …) and
- * advances n, replacing ts/vs with larger arrays when it needs room (see `growSampleBuffer`).
+ * Sample arrays shared by many series. A bulk reader appends one series at [start, …) and
+ * advances n; when it needs room, growSampleBuffer moves that series (only) into fresh arrays, so
+ * series read earlier stay where they are, in the arrays they were read into.
  */
 export interface SampleBuffer {
   ts: Float64Array;
   vs: Float64Array;
   n: number;
+  /** Where the series being read begins. */
+  start: number;
 }
 
-/** Makes room for `extra` more samples in `buf` (doubling), keeping [0, n). */
+const SEGMENT = 1 << 16;
+
+/** Makes room for `extra` more samples in `buf` (see SampleBuffer). */
 export function growSampleBuffer(buf: SampleBuffer, extra: number): void {
-  const need = buf.n + extra;
-  if (need <= buf.ts.length) return;
-  let cap = Math.max(1024, buf.ts.length * 2);
-  while (cap < need) cap *= 2;
+  if (buf.n + extra <= buf.ts.length) return;
+  const keep = buf.n - buf.start;
+  const cap = Math.max(keep + extra, Math.min(SEGMENT, Math.max(1024, buf.ts.length * 2)));
   const ts = new Float64Array(cap);
-  ts.set(buf.ts.subarray(0, buf.n));
   const vs = new Float64Array(cap);
-  vs.set(buf.vs.subarray(0, buf.n));
+  if (keep > 0) {
+    ts.set(buf.ts.subarray(buf.start, buf.n));
+    vs.set(buf.vs.subarray(buf.start, buf.n));
+  }
   buf.ts = ts;
   buf.vs = vs;
+  buf.start = 0;
+  buf.n = keep;
 }
 
 export interface Series {

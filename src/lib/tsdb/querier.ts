@@ -214,18 +214,18 @@ class ChunkSeriesImpl implements Series {
   }
 
   appendTo(buf: SampleBuffer): void {
-    const start = buf.n;
     let lastT = -Infinity;
     for (let k = 0; k < this.parts.length; k++) {
       const p = this.parts[k]!;
-      const before = buf.n;
+      // Offset within the series: growth may move the series to fresh arrays while it is read.
+      const before = buf.n - buf.start;
       if (p.appendSamples) p.appendSamples(buf, this.mint, this.maxt);
       else appendChunks(p.chunks(), this.mint, this.maxt, p.deleted, buf);
-      if (buf.n > before) {
-        if (buf.ts[before]! <= lastT) {
+      if (buf.n - buf.start > before) {
+        if (buf.ts[buf.start + before]! <= lastT) {
           // Sources overlap in time (e.g. a block and the head after an out-of-order backfill):
           // merge sample by sample, first source winning on equal timestamps.
-          buf.n = start;
+          buf.n = buf.start;
           this.mergeInto(buf);
           return;
         }

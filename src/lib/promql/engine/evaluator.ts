@@ -436,9 +436,9 @@ export class Evaluator {
     }
     const out: Buf[] = [];
     let loaded = 0;
-    // Samples of all series go into one pair of growing arrays (each Buf is a [lo, hi) slice),
-    // not a pair of typed arrays per series: at 50k series those allocations dominate.
-    const arena: SampleBuffer = { ts: EMPTY_F64, vs: EMPTY_F64, n: 0 };
+    // Samples of all series go into shared arrays (each Buf is a [lo, hi) slice of them), not a
+    // pair of typed arrays per series: at 50k series those allocations dominate.
+    const arena: SampleBuffer = { ts: EMPTY_F64, vs: EMPTY_F64, n: 0, start: 0 };
     while (set.next()) {
       const s = set.at();
       if (s instanceof MemSeriesView) {
@@ -446,7 +446,7 @@ export class Evaluator {
         loaded += s.hi - s.lo;
         continue;
       }
-      const lo = arena.n;
+      arena.start = arena.n;
       if (s.appendTo) {
         try {
           s.appendTo(arena);
@@ -466,17 +466,11 @@ export class Evaluator {
         const err = it.err();
         if (err) throw new QueryStorageError(err);
       }
+      // The series may have moved to fresh arrays while being read: it is at [start, n).
+      const lo = arena.start;
       const hi = arena.n;
-      if (hi > lo) out.push({ metric: s.labels, ts: EMPTY_F64, vs: EMPTY_F64, lo, hi, dropName: false });
+      if (hi > lo) out.push({ metric: s.labels, ts: arena.ts, vs: arena.vs, lo, hi, dropName: false });
       loaded += hi - lo;
-    }
-    // Series in the arena get its final arrays now (growth replaced them on the way).
-    for (let k = 0; k < out.length; k++) {
-      const b = out[k]!;
-      if (b.ts === EMPTY_F64) {
-        b.ts = arena.ts;
-        b.vs = arena.vs;
-      }
     }
     const err = set.err();
     if (err) throw new QueryStorageError(err);

@@ -15,8 +15,17 @@ const TWO32 = 4294967296;
 
 export class ChunkDecodeError extends Error {}
 
-/** Reads n (<= 32) bits at bit position pos as an unsigned number. */
+/** Reads n (1..32) bits at bit position pos as an unsigned number. */
 function bitsAt(b: Uint8Array, pos: number, n: number): number {
+  const i = pos >> 3;
+  if (i + 4 < b.length) {
+    // Fast path: the bits lie within the 5 bytes at i.
+    const off = pos & 7;
+    const w = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+    if (off + n <= 32) return (w << off) >>> (32 - n);
+    const extra = off + n - 32;
+    return ((w << off) >>> off) * (1 << extra) + (b[i + 4]! >>> (8 - extra));
+  }
   let v = 0;
   while (n > 0) {
     const avail = 8 - (pos & 7);

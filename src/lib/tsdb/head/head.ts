@@ -244,15 +244,61 @@ export class Head implements PostingsIndex {
   /** Series matching `matchers` with data in [mint, maxt], sorted by labels. */
   select(mint: number, maxt: number, matchers: readonly Matcher[]): ChunkSeries[] {
     const p = postingsForMatchers(this, matchers);
-    const out: MemSeries[] = [];
+    const { sorted, rank } = this.sortedOrder();
+    // Sort the matches by their rank in the label order (a numeric sort of a typed array).
+    const ranks = new Int32Array(p.length);
+    let n = 0;
     for (let i = 0; i < p.length; i++) {
       const s = this.byRef[p[i]!];
       if (s === undefined) continue;
       if (s.maxt < mint || s.minTime() > maxt) continue;
-      out.push(s);
+      ranks[n++] = rank[s.ref]!;
     }
-    out.sort((a, b) => Labels.compare(a.labels, b.labels));
-    return out.map((s) => seriesView(s, mint, maxt));
+    const r = ranks.subarray(0, n).sort();
+    const out: ChunkSeries[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = seriesView(sorted[r[i]!]!, mint, maxt);
+    return out;
+  }
+
+  private order: { sorted: MemSeries[]; rank: Int32Array; created: number; removed: number } = {
+    sorted: [],
+    rank: new Int32Array(0),
+    created: -1,
+    removed: -1,
+  };
+
+  /**
+   * Every live series sorted by labels, and each one's position by ref. Kept between queries and
+   * brought up to date when series were created or removed: the new ones are sorted and merged in
+   * (O(n + k log k)), so a query need not sort its series by labels.
+   */
+  private sortedOrder(): { sorted: MemSeries[]; rank: Int32Array } {
+    const o = this.order;
+    if (o.created === this.stats.seriesCreated && o.removed === this.stats.seriesRemoved) return o;
+    const byRef = this.byRef;
+    const old = o.sorted;
+    const known = (s: MemSeries): boolean => s.ref < o.rank.length && old[o.rank[s.ref]!] === s;
+    const fresh: MemSeries[] = [];
+    for (let i = 1; i < byRef.length; i++) {
+      const s = byRef[i];
+      if (s !== undefined && !known(s)) fresh.push(s);
+    }
+    fresh.sort((a, b) => Labels.compare(a.labels, b.labels));
+    const sorted: MemSeries[] = new Array(this.numSeries);
+    let n = 0;
+    let j = 0;
+    for (let i = 0; i < old.length; i++) {
+      const s = old[i]!;
+      if (byRef[s.ref] !== s) continue; // removed
+      while (j < fresh.length && Labels.compare(fresh[j]!.labels, s.labels) < 0) sorted[n++] = fresh[j++]!;
+      sorted[n++] = s;
+    }
+    while (j < fresh.length) sorted[n++] = fresh[j++]!;
+    sorted.length = n;
+    const rank = new Int32Array(byRef.length);
+    for (let i = 0; i < n; i++) rank[sorted[i]!.ref] = i;
+    this.order = { sorted, rank, created: this.stats.seriesCreated, removed: this.stats.seriesRemoved };
+    return this.order;
   }
 
   /** Sorted label values of `name` among series matching matchers with data in [mint, maxt]. */
