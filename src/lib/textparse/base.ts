@@ -6,8 +6,21 @@
 import { Buffer } from 'node:buffer';
 import { compareStrings, Labels, METRIC_NAME } from '../model/labels.js';
 import { formatFloatG } from '../model/value.js';
-import { asBuffer, decode, LF, latin1, parseFloatBytes, numError, quoteBytes, unescapeLabel, utf8 } from './bytes.js';
-import type { EntryType, Exemplar, MetricKind, Parser } from './interface.js';
+import {
+  asBuffer,
+  BACKSLASH,
+  decode,
+  LF,
+  latin1,
+  QUOTE,
+  RBRACE,
+  parseFloatBytes,
+  numError,
+  quoteBytes,
+  unescapeLabel,
+  utf8,
+} from './bytes.js';
+import type { EntryType, Exemplar, MetricKind, Parser, SeriesHint } from './interface.js';
 import { ParseError } from './interface.js';
 
 /** Per-label record in `lo`: nameStart, nameEnd, valueStart, valueEnd, flags. */
@@ -19,10 +32,58 @@ export const F_VAL_ESC = 2;
 export const F_NAME_HI = 4;
 export const F_VAL_HI = 8;
 
+/** Bytes that stop the skim of label pairs outside quotes: `"`, `}` and line feed. */
+const SKIM_STOP = new Uint8Array(256);
+SKIM_STOP[QUOTE] = 1;
+SKIM_STOP[RBRACE] = 1;
+SKIM_STOP[LF] = 1;
+/** Bytes that stop the skim inside a quoted string: `"`, `\\` and line feed. */
+const SKIM_QSTOP = new Uint8Array(256);
+SKIM_QSTOP[QUOTE] = 1;
+SKIM_QSTOP[BACKSLASH] = 1;
+SKIM_QSTOP[LF] = 1;
+
+/**
+ * Finds the end of label pairs that start at `p` (after `{`): the offset after the `}` outside
+ * quoted strings, or -1 when a line feed or the end of input comes first (then the caller parses
+ * them properly, which reports the error). For valid label pairs this is exactly where the full
+ * parse ends: names are unquoted identifiers or quoted strings, values are quoted strings, and
+ * both parsers skip the byte after a backslash inside quotes.
+ */
+export function skimPairs(b: Uint8Array, p: number, end: number): number {
+  for (;;) {
+    while (p < end && SKIM_STOP[b[p]!] === 0) p++;
+    if (p >= end) return -1;
+    const c = b[p]!;
+    if (c === RBRACE) return p + 1;
+    if (c === LF) return -1;
+    p++; // the opening quote
+    for (;;) {
+      while (p < end && SKIM_QSTOP[b[p]!] === 0) p++;
+      if (p >= end) return -1;
+      const d = b[p]!;
+      if (d === QUOTE) break;
+      if (d === LF) return -1;
+      p += 2;
+    }
+    p++;
+  }
+}
+
 export abstract class ParserBase implements Parser {
   protected readonly b: Buffer;
   protected readonly end: number;
   protected pos = 0;
+
+  /** Lazy mode (ParserOptions.lazyLabels): label pairs of series are skimmed by next(). */
+  protected readonly lazy: boolean;
+  /** Offset after the `{` of the current series whose label pairs were only skimmed, else -1. */
+  protected pendingAt = -1;
+  /** The skimmed label pairs must still be checked before the parser moves on. */
+  protected pendingCheck = false;
+  abstract readonly dialect: number;
+  /** Lazy mode: the scrape cache's prediction of the next series (ParserOptions.seriesHint). */
+  protected readonly hint: SeriesHint | null;
 
   // Current entry.
   protected entryStart = 0;
@@ -83,13 +144,48 @@ export abstract class ParserBase implements Parser {
   private lineCachePos = 0;
   private lineCacheLine = 1;
 
-  constructor(input: Uint8Array) {
+  constructor(input: Uint8Array, lazy = false, hint: SeriesHint | null = null) {
     this.b = asBuffer(input);
     this.end = this.b.length;
+    this.lazy = lazy;
+    this.hint = lazy ? hint : null;
+  }
+
+  /**
+   * Lazy mode, at the `{` (offset `brace`) of a series that starts at seriesStart: when the hint
+   * predicts this series, records it as checked and returns the offset after its `}`, else -1.
+   */
+  protected predicted(brace: number): number {
+    const n = this.hint!.predict(this.b, this.seriesStart, this.end, this.dialect);
+    if (n < 0 || this.seriesStart + n <= brace) return -1;
+    this.pendingAt = brace + 1;
+    this.pendingCheck = false;
+    this.seriesEnd = this.seriesStart + n;
+    return this.seriesEnd;
   }
 
   abstract next(): EntryType | null;
   abstract help(): string;
+
+  /** Parses label pairs after `{` at `p` into `lo`/`nLabels`; returns the offset after `}`. */
+  protected abstract parsePairs(p: number): number;
+
+  /** Parses (and so checks) the skimmed label pairs of the current series now. */
+  protected settle(): void {
+    const at = this.pendingAt;
+    this.pendingAt = -1;
+    this.pendingCheck = false;
+    this.nLabels = 0;
+    this.parsePairs(at);
+  }
+
+  trustSeries(): void {
+    this.pendingCheck = false;
+  }
+
+  checkSeries(): void {
+    if (this.pendingAt >= 0) this.settle();
+  }
 
   // --- accessors -------------------------------------------------------------------------
 
@@ -147,6 +243,7 @@ export abstract class ParserBase implements Parser {
   }
 
   labels(): Labels {
+    if (this.pendingAt >= 0) this.settle();
     return this.buildLabels(this.lo, this.nLabels, this.metricName(), this.mtype);
   }
 

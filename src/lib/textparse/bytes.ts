@@ -60,6 +60,27 @@ export function decode(b: Buffer, start: number, end: number, ascii: boolean): s
   return ascii ? latin1(b, start, end) : utf8(b, start, end);
 }
 
+/** Set by lineEnd: whether the bytes it scanned had any byte ≥ 0x80 (0 when all ASCII). */
+export let lineHi = 0;
+
+/**
+ * The offset of the first line feed at or after `p` (before `end`), or -1; sets `lineHi` when a
+ * byte ≥ 0x80 came before it, so ASCII lines need no UTF-8 validation.
+ */
+export function lineEnd(b: Uint8Array, p: number, end: number): number {
+  let hi = 0;
+  for (; p < end; p++) {
+    const c = b[p]!;
+    if (c === LF) {
+      lineHi = hi & 0x80;
+      return p;
+    }
+    hi |= c;
+  }
+  lineHi = hi & 0x80;
+  return -1;
+}
+
 /** Whether bytes [start, end) are valid UTF-8 (no overlongs, no surrogates, ≤ U+10FFFF). */
 export function validUtf8(b: Uint8Array, start: number, end: number): boolean {
   let i = start;

@@ -17,7 +17,7 @@
  * ```
  *
  * `next()` throws a {@link ParseError} on malformed input; the entries returned before the error
- * were valid. Accessors describe the entry last returned by `next()` and are only meaningful for
+ * were valid (with `lazyLabels`: all but the last one, whose label pairs are checked late). Accessors describe the entry last returned by `next()` and are only meaningful for
  * the entry kinds documented on each of them. Parsers hold no per-sample objects: accessors that
  * return objects (`labels()`, `exemplar()`) build them on demand.
  */
@@ -109,6 +109,22 @@ export interface Parser {
 
   /** 1-based line of the current entry (for messages). */
   line(): number;
+
+  /**
+   * Lazy parsers (`lazyLabels`): the current series' text is byte-identical to a series that a
+   * parser of the same {@link Parser.dialect} already checked (a scrape-cache hit), so its label
+   * pairs need not be checked again. Without this call they are checked by the next `next()`.
+   */
+  trustSeries?(): void;
+
+  /** Lazy parsers: checks the current series' label pairs now (throws ParseError). */
+  checkSeries?(): void;
+
+  /**
+   * Which grammar this parser accepts (1 text format, 2 OpenMetrics, 3 strict OpenMetrics): a
+   * series text checked by one parser is valid for every parser of the same dialect.
+   */
+  readonly dialect?: number;
 }
 
 /** Options shared by the parsers. */
@@ -119,6 +135,32 @@ export interface ParserOptions {
    * `WithOMParserCTSeriesSkipped`). Default false: `_created` series are ordinary samples.
    */
   skipCreatedSeries?: boolean;
+
+  /**
+   * Skim each series' label pairs (find the closing brace) instead of parsing them in `next()`;
+   * parse and check them only when `labels()` asks for them, or at the following `next()` unless
+   * the caller said `trustSeries()` (the series text is byte-identical to one checked before: a
+   * scrape-cache hit, as SeriesCache.find reports). A malformed label set then surfaces one
+   * `next()` later, still as a ParseError naming its line. Default false.
+   */
+  lazyLabels?: boolean;
+
+  /**
+   * With `lazyLabels`: a scrape cache that predicts the next series (SeriesCache does). When the
+   * input continues with the predicted series' text, byte for byte, the parser takes it as that
+   * series without scanning its label pairs: they were checked when the cache learnt it.
+   */
+  seriesHint?: SeriesHint;
+}
+
+/** Predicts the next series text of an exposition (a scrape cache, in exposition order). */
+export interface SeriesHint {
+  /**
+   * When the bytes of `b` at `off` (before `end`) start with the expected next series text, a
+   * text that ends with the `}` of its label set and was checked by a parser of `dialect`:
+   * that text's length. Otherwise -1.
+   */
+  predict(b: Uint8Array, off: number, end: number, dialect: number): number;
 }
 
 /** The exposition formats the parsers read. */

@@ -19,6 +19,8 @@ import {
   L_START,
   LBRACE,
   LF,
+  lineEnd,
+  lineHi,
   M_CHAR,
   M_START,
   numError,
@@ -31,20 +33,38 @@ import {
   utf8,
   validUtf8,
 } from './bytes.js';
-import { F_NAME_ESC, F_NAME_HI, F_VAL_ESC, F_VAL_HI, isSeriesPartOfFamily, ParserBase, REC } from './base.js';
+import {
+  F_NAME_ESC,
+  F_NAME_HI,
+  F_VAL_ESC,
+  F_VAL_HI,
+  isSeriesPartOfFamily,
+  ParserBase,
+  REC,
+  skimPairs,
+} from './base.js';
 import type { EntryType, Exemplar, MetricKind, ParserOptions } from './interface.js';
-import { tokName } from './promparse.js';
+import { bytesEq, tokName } from './promparse.js';
 
-const OM_TYPES: Record<string, MetricKind> = {
-  counter: 'counter',
-  gauge: 'gauge',
-  histogram: 'histogram',
-  gaugehistogram: 'gaugehistogram',
-  summary: 'summary',
-  info: 'info',
-  stateset: 'stateset',
-  unknown: 'unknown',
-};
+/** The OpenMetrics TYPE keyword at [s, e), or null. */
+function omType(b: Uint8Array, s: number, e: number): MetricKind | null {
+  switch (b[s]) {
+    case 0x63:
+      return bytesEq(b, s, e, 'counter') ? 'counter' : null;
+    case 0x67:
+      return bytesEq(b, s, e, 'gauge') ? 'gauge' : bytesEq(b, s, e, 'gaugehistogram') ? 'gaugehistogram' : null;
+    case 0x68:
+      return bytesEq(b, s, e, 'histogram') ? 'histogram' : null;
+    case 0x69:
+      return bytesEq(b, s, e, 'info') ? 'info' : null;
+    case 0x73:
+      return bytesEq(b, s, e, 'summary') ? 'summary' : bytesEq(b, s, e, 'stateset') ? 'stateset' : null;
+    case 0x75:
+      return bytesEq(b, s, e, 'unknown') ? 'unknown' : null;
+    default:
+      return null;
+  }
+}
 
 /** Bytes that end the fast scan of a quoted string: `"`, `\\`, newline and non-ASCII. */
 const QUOTED_STOP = new Uint8Array(256);
@@ -78,10 +98,17 @@ export class OpenMetricsParser extends ParserBase {
   private ctCache: Map<string, number> | null = null;
   private ctCacheFamily = '';
 
+  readonly dialect: number;
+
   constructor(input: Uint8Array, opts: OpenMetricsParserOptions = {}) {
-    super(input);
+    super(input, (opts.lazyLabels ?? false) && !opts.strict, opts.seriesHint ?? null);
     this.strict = opts.strict ?? false;
     this.skipCreated = opts.skipCreatedSeries ?? false;
+    this.dialect = this.strict ? 3 : 2;
+  }
+
+  protected parsePairs(p: number): number {
+    return this.labelPairs(p, false);
   }
 
   override type(): MetricKind {
@@ -90,6 +117,7 @@ export class OpenMetricsParser extends ParserBase {
 
   /** Strict mode keeps `le`/`quantile` exactly as written (validation looks at the raw text). */
   override labels(): Labels {
+    if (this.pendingAt >= 0) this.settle();
     return this.buildLabels(this.lo, this.nLabels, this.metricName(), this.strict ? 'unknown' : this.mtype);
   }
 
@@ -145,6 +173,10 @@ export class OpenMetricsParser extends ParserBase {
 
   next(): EntryType | null {
     for (;;) {
+      if (this.pendingAt >= 0) {
+        if (this.pendingCheck) this.settle();
+        this.pendingAt = -1;
+      }
       this.entry = this.advance();
       if (this.entry === 'series' && this.skipCreated && this.isCreatedSeries()) continue;
       return this.entry;
@@ -200,6 +232,22 @@ export class OpenMetricsParser extends ParserBase {
       this.nameEnd = p;
       this.seriesEnd = p;
       if (p < end && b[p] === LBRACE) {
+        if (this.hint !== null) {
+          const known = this.predicted(p);
+          if (known >= 0) return this.sampleSuffix(known);
+        }
+        const skimmed = this.lazy ? skimPairs(b, p + 1, end) : -1;
+        if (skimmed >= 0) {
+          this.pendingAt = p + 1;
+          this.pendingCheck = true;
+          this.seriesEnd = skimmed;
+          try {
+            return this.sampleSuffix(skimmed);
+          } catch (e) {
+            this.settle(); // an error in the label pairs comes first
+            throw e;
+          }
+        }
         p = this.labelPairs(p + 1, false);
         this.seriesEnd = p;
       }
@@ -488,7 +536,8 @@ export class OpenMetricsParser extends ParserBase {
       throw this.expected(`expected metric name after ${what}`, p, p, tokName(b, p, end));
     }
     // A single space, then the text to the end of the line.
-    const e = b.indexOf(LF, p);
+    const e = lineEnd(b, p, end);
+    const hi = lineHi;
     if (p >= end || b[p] !== SP || e < 0) throw this.errorAt(p, `expected text in ${what}`, 'text');
     this.textStart = p + 1;
     this.textEnd = e;
@@ -496,8 +545,8 @@ export class OpenMetricsParser extends ParserBase {
     this.entryStart = lineStart;
     this.setMetaNameFromCurrent();
     if (kind === 'type') {
-      const t = OM_TYPES[utf8(b, this.textStart, this.textEnd)];
-      if (t === undefined)
+      const t = omType(b, this.textStart, this.textEnd);
+      if (t === null)
         throw this.errorAt(
           this.textStart,
           `invalid metric type ${quoteBytes(b, this.textStart, this.textEnd)}`,
@@ -507,7 +556,7 @@ export class OpenMetricsParser extends ParserBase {
       this.metaType = t;
       return 'type';
     }
-    if (!validUtf8(b, this.textStart, this.textEnd)) {
+    if (hi !== 0 && !validUtf8(b, this.textStart, this.textEnd)) {
       throw this.errorAt(
         this.textStart,
         `help text ${quoteBytes(b, this.textStart, this.textEnd)} is not a valid utf8 string`,

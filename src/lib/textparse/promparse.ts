@@ -17,6 +17,8 @@ import {
   L_START,
   LBRACE,
   LF,
+  lineEnd,
+  lineHi,
   M_CHAR,
   M_START,
   numError,
@@ -29,7 +31,7 @@ import {
   utf8,
   validUtf8,
 } from './bytes.js';
-import { F_NAME_ESC, F_NAME_HI, F_VAL_ESC, F_VAL_HI, ParserBase, REC } from './base.js';
+import { F_NAME_ESC, F_NAME_HI, F_VAL_ESC, F_VAL_HI, ParserBase, REC, skimPairs } from './base.js';
 import type { EntryType, MetricKind, ParserOptions } from './interface.js';
 
 /** Bytes that end the fast scan of a label value: `"`, `\\` and non-ASCII. */
@@ -39,7 +41,7 @@ VALUE_STOP[BACKSLASH] = 1;
 for (let c = 0x80; c < 256; c++) VALUE_STOP[c] = 1;
 
 /** Whether bytes [s, e) spell `w`. */
-function bytesEq(b: Uint8Array, s: number, e: number, w: string): boolean {
+export function bytesEq(b: Uint8Array, s: number, e: number, w: string): boolean {
   if (e - s !== w.length) return false;
   for (let i = 0; i < w.length; i++) if (b[s + i] !== w.charCodeAt(i)) return false;
   return true;
@@ -65,9 +67,14 @@ function textType(b: Uint8Array, s: number, e: number): MetricKind | null {
 
 export class PromParser extends ParserBase {
   private entry: EntryType | null = null;
+  readonly dialect = 1;
 
-  constructor(input: Uint8Array, _opts: ParserOptions = {}) {
-    super(input);
+  constructor(input: Uint8Array, opts: ParserOptions = {}) {
+    super(input, opts.lazyLabels ?? false, opts.seriesHint ?? null);
+  }
+
+  protected parsePairs(p: number): number {
+    return this.labelPairs(p);
   }
 
   override type(): MetricKind {
@@ -79,6 +86,10 @@ export class PromParser extends ParserBase {
   }
 
   next(): EntryType | null {
+    if (this.pendingAt >= 0) {
+      if (this.pendingCheck) this.settle();
+      this.pendingAt = -1;
+    }
     this.entry = this.advance();
     return this.entry;
   }
@@ -121,7 +132,18 @@ export class PromParser extends ParserBase {
         this.seriesEnd = p;
         p = this.skipWs(p);
         if (p < end && b[p] === LBRACE) {
-          p = this.labelPairs(p + 1);
+          if (this.hint !== null) {
+            const known = this.predicted(p);
+            if (known >= 0) return this.sampleSuffix(known);
+          }
+          const skimmed = this.lazy ? skimPairs(b, p + 1, end) : -1;
+          if (skimmed < 0) p = this.labelPairs(p + 1);
+          else {
+            this.pendingAt = p + 1;
+            this.pendingCheck = true;
+            this.seriesEnd = skimmed;
+            return this.pendingSuffix(skimmed);
+          }
           this.seriesEnd = p;
         }
         return this.sampleSuffix(p);
@@ -245,6 +267,16 @@ export class PromParser extends ParserBase {
     }
   }
 
+  /** sampleSuffix after skimmed label pairs: an error in the label pairs is reported first. */
+  private pendingSuffix(p: number): EntryType {
+    try {
+      return this.sampleSuffix(p);
+    } catch (e) {
+      this.settle();
+      throw e;
+    }
+  }
+
   /** Value, optional timestamp and the line break after a series. */
   private sampleSuffix(p: number): EntryType {
     const b = this.b;
@@ -296,7 +328,7 @@ export class PromParser extends ParserBase {
       }
     }
     // A comment: the whole line.
-    let e = b.indexOf(LF, p);
+    let e = lineEnd(b, p, end);
     if (e < 0) e = end;
     this.textStart = lineStart;
     this.textEnd = e;
@@ -345,7 +377,8 @@ export class PromParser extends ParserBase {
       throw this.expected(`expected metric name after ${what}`, p, p, tokName(b, p, end));
     }
     // The text: everything to the end of the line, minus its first character.
-    let e = b.indexOf(LF, p);
+    let e = lineEnd(b, p, end);
+    const hi = lineHi;
     if (e < 0) e = end;
     this.textStart = e - p > 1 ? p + 1 : e;
     this.textEnd = e;
@@ -364,7 +397,7 @@ export class PromParser extends ParserBase {
       this.metaType = t;
       return 'type';
     }
-    if (!validUtf8(b, this.textStart, this.textEnd)) {
+    if (hi !== 0 && !validUtf8(b, this.textStart, this.textEnd)) {
       throw this.errorAt(
         this.textStart,
         `help text ${quoteBytes(b, this.textStart, this.textEnd)} is not a valid utf8 string`,

@@ -15,7 +15,7 @@
  * ```
  */
 import { Buffer } from 'node:buffer';
-import type { Parser } from './interface.js';
+import type { Parser, SeriesHint } from './interface.js';
 
 /**
  * Open addressing with linear probing. Each slot holds [id + 1 (0: empty), hash, arena offset,
@@ -23,7 +23,7 @@ import type { Parser } from './interface.js';
  */
 const STRIDE = 4;
 
-export class SeriesCache<T> {
+export class SeriesCache<T> implements SeriesHint {
   private slots: Int32Array;
   private mask: number;
   private hashes = new Int32Array(64);
@@ -31,6 +31,8 @@ export class SeriesCache<T> {
   private lens = new Int32Array(64);
   private vals: (T | undefined)[] = [];
   private live = new Uint8Array(64);
+  /** Parser dialect that checked each entry's text (0: unknown, never trusted). */
+  private kinds = new Uint8Array(64);
   private arena = new Uint8Array(4096);
   private arenaView = new DataView(this.arena.buffer);
   private arenaUsed = 0;
@@ -39,6 +41,10 @@ export class SeriesCache<T> {
   private nextGuess = 0;
   private lastBuf: Uint8Array | null = null;
   private lastView: DataView | null = null;
+  /** The entry predict() matched, at which offset of which buffer (-1: none). */
+  private predId = -1;
+  private predOff = -1;
+  private predBuf: Uint8Array | null = null;
 
   constructor(capacity = 1024) {
     let cap = 16;
@@ -52,9 +58,24 @@ export class SeriesCache<T> {
     return this.count;
   }
 
-  /** The entry id of the parser's current series, or -1. */
+  /**
+   * The entry id of the parser's current series, or -1. A hit on an entry added by a parser of the
+   * same dialect tells a lazy parser (ParserOptions.lazyLabels) that the series' label pairs were
+   * checked before (byte-identical text), so it need not parse them.
+   */
   find(p: Parser): number {
-    return this.findBytes(p.seriesBytes(), p.seriesOffset(), p.seriesLength());
+    const g = this.predId;
+    if (g >= 0) {
+      this.predId = -1;
+      if (p.seriesOffset() === this.predOff && p.seriesBytes() === this.predBuf && p.seriesLength() === this.lens[g]) {
+        // The parser took its series from predict(): same bytes as entry g.
+        this.nextGuess = g + 1;
+        return g;
+      }
+    }
+    const id = this.findBytes(p.seriesBytes(), p.seriesOffset(), p.seriesLength());
+    if (id >= 0 && this.kinds[id] !== 0 && this.kinds[id] === p.dialect) p.trustSeries?.();
+    return id;
   }
 
   findBytes(b: Uint8Array, off: number, len: number): number {
@@ -82,9 +103,33 @@ export class SeriesCache<T> {
     }
   }
 
-  /** Adds the parser's current series (which must not be present) with `value`; returns its id. */
+  /**
+   * SeriesHint for lazy parsers (ParserOptions.seriesHint): whether the input at `off` continues
+   * with the series expected next (the one after the last found, in exposition order), checked by
+   * a parser of `dialect` and ending with `}`; returns its length or -1.
+   */
+  predict(b: Uint8Array, off: number, end: number, dialect: number): number {
+    const g = this.nextGuess;
+    if (g >= this.n || this.live[g] === 0 || this.kinds[g] !== dialect) return -1;
+    const len = this.lens[g]!;
+    const aoff = this.offs[g]!;
+    if (off + len > end || this.arena[aoff + len - 1] !== 0x7d || !this.equal(aoff, this.viewOf(b), off, len))
+      return -1;
+    this.predId = g;
+    this.predOff = off;
+    this.predBuf = b;
+    return len;
+  }
+
+  /**
+   * Adds the parser's current series (which must not be present) with `value`; returns its id.
+   * A lazy parser checks the series' label pairs first (throws ParseError when malformed).
+   */
   add(p: Parser, value: T): number {
-    return this.addBytes(p.seriesBytes(), p.seriesOffset(), p.seriesLength(), value);
+    p.checkSeries?.();
+    const id = this.addBytes(p.seriesBytes(), p.seriesOffset(), p.seriesLength(), value);
+    this.kinds[id] = p.dialect ?? 0;
+    return id;
   }
 
   addBytes(b: Uint8Array, off: number, len: number, value: T): number {
@@ -100,6 +145,7 @@ export class SeriesCache<T> {
     this.arenaUsed += len;
     this.vals[id] = value;
     this.live[id] = 1;
+    this.kinds[id] = 0;
     this.place(id);
     this.count++;
     this.nextGuess = id + 1;
@@ -142,6 +188,7 @@ export class SeriesCache<T> {
   }
 
   clear(): void {
+    this.predId = -1;
     this.slots.fill(0);
     this.n = this.count = this.arenaUsed = this.nextGuess = 0;
     this.vals = [];
@@ -182,6 +229,7 @@ export class SeriesCache<T> {
     const oldHashes = this.hashes;
     const oldVals = this.vals;
     const oldLive = this.live;
+    const oldKinds = this.kinds;
     const oldArena = this.arena;
     const n = this.n;
     const cap = Math.max(64, this.count * 2);
@@ -189,6 +237,7 @@ export class SeriesCache<T> {
     this.lens = new Int32Array(cap);
     this.hashes = new Int32Array(cap);
     this.live = new Uint8Array(cap);
+    this.kinds = new Uint8Array(cap);
     this.vals = [];
     let total = 0;
     for (let id = 0; id < n; id++) if (oldLive[id]) total += oldLens[id]!;
@@ -205,11 +254,13 @@ export class SeriesCache<T> {
       this.hashes[k] = oldHashes[id]!;
       this.vals[k] = oldVals[id];
       this.live[k] = 1;
+      this.kinds[k] = oldKinds[id]!;
       this.arenaUsed += len;
       k++;
     }
     this.n = k;
     this.nextGuess = 0;
+    this.predId = -1;
     let size = 16;
     while (size < k * 4) size *= 2;
     this.rehash(size);
@@ -234,6 +285,9 @@ export class SeriesCache<T> {
     const l = new Uint8Array(cap);
     l.set(this.live);
     this.live = l;
+    const k = new Uint8Array(cap);
+    k.set(this.kinds);
+    this.kinds = k;
   }
 
   private growArena(need: number): void {
