@@ -12,8 +12,10 @@ import {
   realExecutor,
   realHostView,
   realPreflightEnv,
+  renderNextSteps,
   renderPlan,
   renderResult,
+  urlOf,
   type ApplyResult,
   type Finding,
   type Plan,
@@ -83,6 +85,12 @@ enable --now, and a health check. Running it again changes only what differs.`;
         "journalctl -u promctl -u promctl-node-exporter -e shows the services' logs",
       );
     }
+    this.out(
+      renderNextSteps(plan, {
+        server: opts.components.includes('server') ? urlOf(opts.listenAddress, '') : undefined,
+        nodeExporter: opts.components.includes('node-exporter') ? urlOf(opts.nodeListenAddress, '') : undefined,
+      }),
+    );
     return { plan, findings, applied };
   }
 

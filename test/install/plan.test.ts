@@ -6,6 +6,7 @@ import {
   planInstall,
   planUninstall,
   preflight,
+  renderNextSteps,
   renderPlan,
   systemdQuote,
   serverUnit,
@@ -213,6 +214,34 @@ describe('planInstall', () => {
       'useradd --system --no-create-home --home-dir /var/lib/promctl --shell /usr/sbin/nologin --gid promctl promctl',
     );
     expect(text).toContain('systemctl enable --now promctl-node-exporter.service');
+  });
+});
+
+describe('next steps after an install', () => {
+  it('staged: the steps left for the target host; installed: where it answers and the CPU query', () => {
+    const staged = renderNextSteps(planInstall({ ...OPTS, root: '/tmp/pkg' }, new FakeHost()), {});
+    expect(staged.split('\n')).toEqual([
+      'Staged under /tmp/pkg. To finish on the target host, as root:',
+      '  cp -a /tmp/pkg/. /',
+      '  groupadd --system promctl',
+      '  useradd --system --no-create-home --home-dir /var/lib/promctl --shell /usr/sbin/nologin --gid promctl promctl',
+      '  chown root:promctl /etc/promctl',
+      '  chown root:promctl /etc/promctl/prometheus.yml',
+      '  chown promctl:promctl /var/lib/promctl',
+      '  chown root:promctl /var/lib/promctl-node-exporter',
+      '  systemctl daemon-reload',
+      '  systemctl enable --now promctl.service promctl-node-exporter.service',
+      '',
+    ]);
+    const live = renderNextSteps(planInstall(OPTS, new FakeHost()), {
+      server: 'http://127.0.0.1:9090',
+      nodeExporter: 'http://127.0.0.1:9100',
+    });
+    expect(live).toContain('promctl serves the web page and the API at http://127.0.0.1:9090');
+    expect(live).toContain(
+      `CPU usage: promctl query '100 - (avg by (instance) (irate(node_cpu_seconds_total{mode="idle"}[5m])) * 100)' --url http://127.0.0.1:9090`,
+    );
+    expect(live).toContain('logs: journalctl -u promctl -u promctl-node-exporter -f');
   });
 });
 

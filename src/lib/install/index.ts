@@ -9,7 +9,7 @@ export { planInstall, planUninstall, planChanges } from './plan.js';
 export type { HostView, Plan, Step, StepStatus } from './plan.js';
 export { identifyPort, nologinPath, preflight, realPreflightEnv, resolvePath } from './preflight.js';
 export type { Finding, PortUser, PreflightEnv } from './preflight.js';
-export { describeStep, plainStyle, renderPlan, renderResult } from './render.js';
+export { describeStep, plainStyle, renderNextSteps, renderPlan, renderResult } from './render.js';
 export type { Style } from './render.js';
 export { nodeExporterArgs, nodeExporterUnit, serverArgs, serverUnit, systemdQuote, unitFor } from './units.js';
 export { installOptionsFromFlags } from './cli.js';

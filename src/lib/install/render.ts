@@ -115,3 +115,40 @@ export function renderResult(r: ApplyResult, st: Style = plainStyle): string {
   );
   return out.join('\n') + '\n';
 }
+
+const CPU_QUERY = '100 - (avg by (instance) (irate(node_cpu_seconds_total{mode="idle"}[5m])) * 100)';
+
+/**
+ * What to do after a successful install. Staged (`--root`): the steps left for the target host
+ * (copy the tree, the accounts, the owners a staging host cannot set, systemctl). Installed: where
+ * the services answer, the seed's CPU query, and the logs.
+ */
+export function renderNextSteps(plan: Plan, urls: { server?: string; nodeExporter?: string }): string {
+  const out: string[] = [];
+  if (plan.root) {
+    out.push(`Staged under ${plan.root}. To finish on the target host, as root:`);
+    out.push(`  cp -a ${plan.root}/. /`);
+    for (const s of plan.steps) {
+      const argv = accountCommand(s);
+      if (argv && (s.kind === 'group' || s.kind === 'user')) out.push(`  ${argv.join(' ')}`);
+    }
+    for (const s of plan.steps) {
+      if ((s.kind === 'dir' || s.kind === 'file') && (s.owner !== 'root' || s.group !== 'root'))
+        out.push(`  chown ${s.owner}:${s.group} ${s.path}`);
+    }
+    const units = plan.steps.flatMap((s) =>
+      s.kind === 'command' && s.argv[1] === 'enable' ? [s.argv[s.argv.length - 1]!] : [],
+    );
+    out.push('  systemctl daemon-reload');
+    if (units.length) out.push(`  systemctl enable --now ${units.join(' ')}`);
+  } else {
+    if (urls.server) out.push(`promctl serves the web page and the API at ${urls.server}`);
+    if (urls.nodeExporter) out.push(`the node exporter serves this host's metrics at ${urls.nodeExporter}/metrics`);
+    if (urls.server) out.push(`  CPU usage: promctl query '${CPU_QUERY}' --url ${urls.server}`);
+    const units = plan.steps.flatMap((s) =>
+      s.kind === 'command' && s.argv[1] === 'enable' ? [s.argv[s.argv.length - 1]!.replace(/\.service$/, '')] : [],
+    );
+    if (units.length) out.push(`  logs: journalctl ${units.map((u) => `-u ${u}`).join(' ')} -f`);
+  }
+  return out.join('\n') + '\n';
+}
