@@ -4,7 +4,7 @@
  * request handler `promctl serve` uses (api/server.ts createHandler), so output, error types and
  * statuses are identical to the server path.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
@@ -12,29 +12,60 @@ import { Readable } from 'node:stream';
 import { PrometheusClient } from '../api/client.js';
 import { UserError } from './errors.js';
 
-/** The pid of a live process holding DIR/lock (promctl writes its pid; Prometheus flocks an empty file). */
+/**
+ * The pid of a live process that has DIR open as its TSDB, or null: promctl's lock file (its pid),
+ * a flock(2) on DIR/lock (Prometheus with a lock file), or, on Linux, a process with a file inside
+ * DIR open (Prometheus 2.x keeps its WAL segment open and may run without a lock file).
+ */
 export function lockHolder(dir: string): number | null {
   const lock = join(dir, 'lock');
-  let text: string;
+  let text: string | null = null;
   try {
     text = readFileSync(lock, 'utf8').trim();
   } catch {
-    return null;
+    /* no lock file */
   }
   const pid = Number(text);
-  if (text !== '' && Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) return pid;
-  // Prometheus holds a flock(2) on the file: find it in /proc/locks by inode (Linux).
-  try {
-    const ino = statSync(lock).ino;
-    for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
-      // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
-      const f = line.trim().split(/\s+/);
-      const owner = Number(f[4]);
-      const inode = Number(f[5]?.split(':')[2]);
-      if (inode === ino && owner > 0 && owner !== process.pid && alive(owner)) return owner;
+  if (text && Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) return pid;
+  if (text !== null) {
+    try {
+      const ino = statSync(lock).ino;
+      for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+        // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF"
+        const f = line.trim().split(/\s+/);
+        const owner = Number(f[4]);
+        if (Number(f[5]?.split(':')[2]) === ino && owner > 0 && owner !== process.pid && alive(owner)) return owner;
+      }
+    } catch {
+      /* no /proc/locks */
     }
+  }
+  return openedBy(dir);
+}
+
+/** A process (other than this one) with a file under dir open, from /proc (Linux); null elsewhere. */
+function openedBy(dir: string): number | null {
+  const prefix = dir.endsWith('/') ? dir : dir + '/';
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
   } catch {
-    /* no /proc: only promctl's pid lock is detected */
+    return null;
+  }
+  for (const p of pids) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue; // gone, or not ours to look at
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${p}/fd/${fd}`).startsWith(prefix)) return Number(p);
+      } catch {
+        /* closed meanwhile */
+      }
+    }
   }
   return null;
 }
@@ -114,7 +145,7 @@ export async function openLocalApi(dirArg: string, opts: LocalApiOptions = {}): 
   const dir = resolve(dirArg);
   if (!existsSync(dir)) throw new UserError(`--data-dir ${dirArg}: no such directory`);
   if (!statSync(dir).isDirectory()) throw new UserError(`--data-dir ${dirArg}: not a directory`);
-  const pid = lockHolder(dir);
+  const pid = lockHolder(realpathSync(dir));
   if (pid !== null)
     throw new UserError(
       `--data-dir ${dirArg} is in use by a running server (pid ${pid})`,
