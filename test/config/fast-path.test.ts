@@ -8,12 +8,16 @@ describe("bin/run.js' fast path: which invocations it takes", () => {
       json: false,
       syntaxOnly: false,
       agent: false,
+      lintFatal: false,
     });
-    expect(parseCheckConfigArgv(['check', 'config', 'a.yml', '--json', 'b.yml', '--syntax-only', '--agent'])).toEqual({
+    expect(
+      parseCheckConfigArgv(['check', 'config', 'a.yml', '--json', 'b.yml', '--syntax-only', '--agent', '--lint-fatal']),
+    ).toEqual({
       files: ['a.yml', 'b.yml'],
       json: true,
       syntaxOnly: true,
       agent: true,
+      lintFatal: true,
     });
     expect(parseCheckConfigArgv(['check:config', 'a.yml'])?.files).toEqual(['a.yml']);
     expect(parseCheckConfigArgv(['check', 'config', '--', '--json'])).toMatchObject({ files: ['--json'], json: false });
@@ -25,6 +29,7 @@ describe("bin/run.js' fast path: which invocations it takes", () => {
       ['check', 'config', '-h'],
       ['check', 'config', 'a.yml', '--sytnax-only'],
       ['check', 'config', '--json=true'],
+      ['check', 'config', '--lint', 'none', 'a.yml'],
       ['check', 'config', '-'],
       ['check', 'rules', 'x.yml'],
       ['check'],

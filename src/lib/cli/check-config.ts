@@ -29,6 +29,10 @@ export interface CheckConfigOptions {
   files: string[];
   syntaxOnly?: boolean;
   agent?: boolean;
+  /** Lint checks on the rule files (promtool's --lint: all, duplicate-rules, none). */
+  lint?: 'all' | 'duplicate-rules' | 'none';
+  /** Lint findings make the exit code 3 (when there are no errors). */
+  lintFatal?: boolean;
   /** With --json nothing is written here: the caller prints the result. */
   json: boolean;
 }
@@ -51,18 +55,34 @@ export interface ReportIO {
   errColor: ReportStyle;
 }
 
-/** Rule files are validated by the rules capability, loaded only when a config names rule files. */
-const rulesChecker: RuleFileChecker = async (path) => {
-  const [{ checkRuleFile }, { promqlValidator }] = await Promise.all([
-    import('../rules/check.js'),
-    import('../rules/expr.js'),
-  ]);
-  const r = await checkRuleFile(path, { validateExpr: promqlValidator() });
-  return {
-    rules: r.errors.length === 0 ? r.rules : undefined,
-    problems: r.errors.map((message) => ({ severity: 'error' as const, message, file: path, line: 0, column: 0 })),
+/**
+ * Rule files are validated by the rules capability, loaded only when a config names rule files.
+ * Lint findings (duplicate rules) are warnings; `lintCount` counts them for --lint-fatal.
+ */
+function rulesChecker(lint: 'duplicate-rules' | 'none', counter: { lint: number }): RuleFileChecker {
+  return async (path) => {
+    const [{ checkRuleFile }, { promqlValidator }] = await Promise.all([
+      import('../rules/check.js'),
+      import('../rules/expr.js'),
+    ]);
+    const r = await checkRuleFile(path, { validateExpr: promqlValidator(), lint });
+    counter.lint += r.errors.length === 0 ? r.lint.length : 0;
+    const problem = (severity: 'error' | 'warning', message: string): ConfigProblem => ({
+      severity,
+      message,
+      file: path,
+      line: 0,
+      column: 0,
+    });
+    return {
+      rules: r.errors.length === 0 ? r.rules : undefined,
+      problems:
+        r.errors.length > 0
+          ? r.errors.map((m) => problem('error', m))
+          : r.lint.map((m) => problem('warning', m.replace(/\n+$/, ''))),
+    };
   };
-};
+}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -76,11 +96,13 @@ export async function runCheckConfig(
 ): Promise<{ result: CheckConfigResult; exitCode: number }> {
   const files = opts.files.length > 0 ? opts.files : ['prometheus.yml'];
   const results: CheckConfigFileResult[] = [];
+  const counter = { lint: 0 };
+  const checkRuleFile = rulesChecker(opts.lint === 'none' ? 'none' : 'duplicate-rules', counter);
   for (const file of files) {
     const r = await checkConfigFile(file, {
       syntaxOnly: opts.syntaxOnly,
       agentMode: opts.agent,
-      checkRuleFile: rulesChecker,
+      checkRuleFile,
     });
     const errors = r.problems.filter((p) => p.severity === 'error').length;
     const warnings = r.problems.length - errors;
@@ -114,5 +136,6 @@ export async function runCheckConfig(
     }
   }
   const success = results.every((r) => r.valid);
-  return { result: { files: results, success }, exitCode: success ? ExitCode.success : ExitCode.failure };
+  const exitCode = !success ? ExitCode.failure : counter.lint > 0 && opts.lintFatal ? ExitCode.lint : ExitCode.success;
+  return { result: { files: results, success }, exitCode };
 }

@@ -18,12 +18,12 @@ export interface FastPathEnv {
 /** The check-config flags the fast path understands, as oclif would parse them, or undefined. */
 export function parseCheckConfigArgv(
   argv: readonly string[],
-): { files: string[]; json: boolean; syntaxOnly: boolean; agent: boolean } | undefined {
+): { files: string[]; json: boolean; syntaxOnly: boolean; agent: boolean; lintFatal: boolean } | undefined {
   let rest: readonly string[];
   if (argv[0] === 'check' && argv[1] === 'config') rest = argv.slice(2);
   else if (argv[0] === 'check:config') rest = argv.slice(1);
   else return undefined;
-  const out = { files: [] as string[], json: false, syntaxOnly: false, agent: false };
+  const out = { files: [] as string[], json: false, syntaxOnly: false, agent: false, lintFatal: false };
   let flagsDone = false;
   for (const a of rest) {
     if (flagsDone || !a.startsWith('-')) out.files.push(a);
@@ -31,7 +31,8 @@ export function parseCheckConfigArgv(
     else if (a === '--json') out.json = true;
     else if (a === '--syntax-only') out.syntaxOnly = true;
     else if (a === '--agent') out.agent = true;
-    else return undefined; // --help, -h, unknown flags, '-': oclif decides
+    else if (a === '--lint-fatal') out.lintFatal = true;
+    else return undefined; // --help, -h, --lint=…, unknown flags, '-': oclif decides
   }
   return out;
 }
