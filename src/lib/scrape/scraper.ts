@@ -2,10 +2,14 @@
  * Fetching a target's exposition over HTTP (Prometheus' targetScraper): keep-alive connections
  * through undici, the Accept header from scrape_protocols, gzip, the scrape timeout over the whole
  * request, and body_size_limit enforced while reading (the rest of the body is never read).
+ *
+ * The request goes straight through the dispatcher with a callback handler (no request() stream,
+ * no AbortSignal.any): per scrape that is about half the CPU of the stream API, which matters at
+ * thousands of scrapes a minute.
  */
-import { request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { describeNetError, type HttpClient, httpStatusText } from '../discovery/http-client.js';
-import { BodySizeLimitError, readBody } from '../textparse/body.js';
 
 export interface ScrapeResponse {
   body: Uint8Array;
@@ -35,8 +39,13 @@ function secs(ms: number): string {
   return String(ms / 1000);
 }
 
+/** Bytes of a non-200 body read (and dropped) so the connection can be reused. */
+const DRAIN_LIMIT = 64 * 1024;
+
 export class HttpScraper implements Scraper {
   private readonly fixedHeaders: Record<string, string>;
+  private readonly origin: string;
+  private readonly path: string;
 
   constructor(private readonly o: HttpScraperOptions) {
     this.fixedHeaders = {
@@ -45,50 +54,172 @@ export class HttpScraper implements Scraper {
       'user-agent': o.userAgent ?? 'promctl/0.1',
       'x-prometheus-scrape-timeout-seconds': secs(o.timeoutMs),
     };
+    const u = new URL(o.url);
+    this.origin = u.origin;
+    this.path = u.pathname + u.search;
   }
 
   async scrape(signal: AbortSignal): Promise<ScrapeResponse> {
     const { url } = this.o;
-    const timeout = AbortSignal.timeout(this.o.timeoutMs);
-    const sig = AbortSignal.any([signal, timeout]);
-    const fail = (e: unknown): Error => {
-      if (timeout.aborted) return new Error(`Get "${url}": context deadline exceeded`);
-      if (signal.aborted) return new Error(`Get "${url}": context canceled`);
-      return new Error(`Get "${url}": ${describeNetError(e)}`);
-    };
-    let res;
+    if (signal.aborted) throw new Error(`Get "${url}": context canceled`);
+    let headers = this.fixedHeaders;
     try {
       const auth = await this.o.client.headers();
-      res = await request(url, {
-        method: 'GET',
-        headers: { ...this.fixedHeaders, ...auth },
-        dispatcher: this.o.client.dispatcher,
-        signal: sig,
-      });
+      for (const _ in auth) {
+        headers = { ...this.fixedHeaders, ...auth };
+        break;
+      }
     } catch (e) {
-      throw fail(e);
+      throw new Error(`Get "${url}": ${describeNetError(e)}`);
     }
-    if (res.statusCode !== 200) {
+    // Prometheus reads at most `limit` bytes and fails when it got that many: same as failing
+    // past limit-1.
+    const limit = this.o.bodySizeLimit > 0 ? Math.max(1, this.o.bodySizeLimit - 1) : Infinity;
+    return new Promise<ScrapeResponse>((resolve, reject) => {
+      const h = new ScrapeHandler(url, limit, signal, resolve, reject);
+      h.timer = setTimeout(() => h.fail(new Error(`Get "${url}": context deadline exceeded`)), this.o.timeoutMs);
+      signal.addEventListener('abort', h, { once: true });
+      this.o.client.dispatcher.dispatch({ origin: this.origin, path: this.path, method: 'GET', headers }, h);
+    });
+  }
+}
+
+function headerString(v: Buffer | Buffer[] | string | string[] | undefined): string {
+  if (v === undefined) return '';
+  const x = Array.isArray(v) ? v[0] : v;
+  return x === undefined ? '' : typeof x === 'string' ? x : x.toString('latin1');
+}
+
+/**
+ * One scrape request's callbacks (undici's dispatch handler). Settles once: with the body on a
+ * complete 200 response, else with the per-target error; aborts the request on timeout,
+ * cancellation and body_size_limit.
+ */
+class ScrapeHandler implements Dispatcher.DispatchHandler {
+  timer: NodeJS.Timeout | undefined;
+  private abortFn: ((err: Error) => void) | null = null;
+  private settled = false;
+  private statusErr: string | null = null;
+  private contentType = '';
+  private gunzip: Gunzip | null = null;
+  private gunzipDone: Promise<void> | null = null;
+  private readonly chunks: Buffer[] = [];
+  private total = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly limit: number,
+    private readonly signal: AbortSignal,
+    private readonly resolve: (r: ScrapeResponse) => void,
+    private readonly reject: (e: Error) => void,
+  ) {}
+
+  /** The stop signal's abort listener. */
+  handleEvent(): void {
+    this.fail(new Error(`Get "${this.url}": context canceled`));
+  }
+
+  private finish(): void {
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal.removeEventListener('abort', this);
+  }
+
+  /** Fails the scrape with `e` and aborts the request. */
+  fail(e: Error): void {
+    if (this.settled) return;
+    this.finish();
+    this.gunzip?.destroy();
+    this.reject(e);
+    if (this.abortFn) this.abortFn(e);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.settled) abort(new Error('scrape already ended'));
+    else this.abortFn = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
+    if (this.settled) return false;
+    let enc = '';
+    const raw = rawHeaders ?? [];
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const k = headerString(raw[i]);
+      if (k.length === 12 && k.toLowerCase() === 'content-type') {
+        if (this.contentType === '') this.contentType = headerString(raw[i + 1]);
+      } else if (k.length === 16 && k.toLowerCase() === 'content-encoding') {
+        if (enc === '') enc = headerString(raw[i + 1]);
+      }
+    }
+    if (statusCode !== 200) {
+      this.statusErr = `server returned HTTP status ${httpStatusText(statusCode)}`;
+      return true;
+    }
+    if (enc.trim().toLowerCase() === 'gzip') {
+      const gz = (this.gunzip = createGunzip());
+      this.gunzipDone = new Promise<void>((res, rej) => {
+        gz.on('data', (c: Buffer) => this.take(c));
+        gz.on('end', res);
+        gz.on('error', rej);
+      });
+      this.gunzipDone.catch(() => {}); // observed in onComplete
+    }
+    return true;
+  }
+
+  /** Keeps decoded body bytes; past the limit, fails the scrape (the rest is never read). */
+  private take(c: Buffer): void {
+    if (this.settled) return;
+    this.total += c.length;
+    if (this.total > this.limit) {
+      this.fail(new Error(errBodySizeLimit));
+      return;
+    }
+    this.chunks.push(c);
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.settled) return false;
+    if (this.statusErr !== null) {
       // Drain a little so the connection can be reused; destroy it otherwise.
-      await res.body.dump({ limit: 64 * 1024 }).catch(() => {});
-      throw new Error(`server returned HTTP status ${httpStatusText(res.statusCode)}`);
+      this.total += chunk.length;
+      if (this.total > DRAIN_LIMIT) this.fail(new Error(this.statusErr));
+      return true;
     }
-    const enc = res.headers['content-encoding'];
-    const ct = res.headers['content-type'];
-    const limit = this.o.bodySizeLimit;
-    try {
-      // Prometheus reads at most `limit` bytes and fails when it got that many: same as failing
-      // past limit-1.
-      const body = await readBody(res.body, {
-        encoding: Array.isArray(enc) ? enc[0] : enc,
-        limit: limit > 0 ? Math.max(1, limit - 1) : 0,
-      });
-      return { body, contentType: (Array.isArray(ct) ? ct[0] : ct) ?? '' };
-    } catch (e) {
-      res.body.destroy();
-      if (e instanceof BodySizeLimitError) throw new Error(errBodySizeLimit);
-      if ((e as Error).message?.startsWith('invalid gzip body')) throw e;
-      throw fail(e);
+    if (this.gunzip !== null) this.gunzip.write(chunk);
+    else this.take(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    if (this.settled) return;
+    if (this.statusErr !== null) {
+      this.finish();
+      this.reject(new Error(this.statusErr));
+      return;
     }
+    if (this.gunzip === null) {
+      this.finish();
+      this.resolve({ body: Buffer.concat(this.chunks, this.total), contentType: this.contentType });
+      return;
+    }
+    this.gunzip.end();
+    this.gunzipDone!.then(
+      () => {
+        if (this.settled) return;
+        this.finish();
+        this.resolve({ body: Buffer.concat(this.chunks, this.total), contentType: this.contentType });
+      },
+      (e: Error) => this.fail(new Error(`invalid gzip body: ${e.message}`)),
+    );
+  }
+
+  onError(err: Error): void {
+    if (this.settled) return;
+    this.fail(new Error(`Get "${this.url}": ${describeNetError(err)}`));
+  }
+
+  onUpgrade(): void {
+    this.onError(new Error('unexpected upgrade'));
   }
 }
