@@ -310,18 +310,9 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     resendDelay: o.resendDelay,
     logger: (level, msg, fields) => log.with('rules')[level](msg, fields),
   });
-  registry.addCollector(() => rulesMetricFamilies(rules));
-  registry.counterFunc(
-    'prometheus_notifications_dropped_total',
-    'Total number of alerts dropped due to errors when sending to Alertmanager.',
-    () => notifier.dropped,
-  );
-  registry.counterFunc('prometheus_notifications_sent_total', 'Total number of alerts sent.', () =>
-    [...notifier.sent].map(([am, n]) => [{ alertmanager: am }, n] as [Record<string, string>, number]),
-  );
-  registry.counterFunc('prometheus_notifications_errors_total', 'Total number of sent alerts affected by errors.', () =>
-    [...notifier.errors].map(([am, n]) => [{ alertmanager: am }, n] as [Record<string, string>, number]),
-  );
+  // Self-metrics under Prometheus' names (rule groups, notifications).
+  registry.addCollector(() => rules.collectMetrics());
+  registry.addCollector(() => notifier.collectMetrics());
 
   const node: NodeCollector | null = o.nodeCollector ? createNodeCollector() : null;
 
@@ -536,31 +527,6 @@ function parseDurationMs(s: string | undefined | null, dflt: number): number {
 function formatDurationShort(ms: number): string {
   const d = Math.floor(ms / 86_400_000);
   return d * 86_400_000 === ms ? `${d}d` : `${Math.round(ms / 1000)}s`;
-}
-
-function rulesMetricFamilies(rules: RulesManager): MetricFamily[] {
-  const sum = (
-    name: string,
-    help: string,
-    s: { sum: number; count: number; quantile(q: number): number },
-  ): MetricFamily => ({
-    name,
-    type: 'summary',
-    help,
-    samples: [
-      ...[0.5, 0.9, 0.99].map((q) => ({
-        name,
-        labels: Labels.fromObject({ quantile: String(q) }),
-        value: s.quantile(q),
-      })),
-      { name: `${name}_sum`, labels: Labels.EMPTY, value: s.sum },
-      { name: `${name}_count`, labels: Labels.EMPTY, value: s.count },
-    ],
-  });
-  return [
-    sum('prometheus_rule_evaluation_duration_seconds', 'The duration for a rule to execute.', rules.evalDuration),
-    sum('prometheus_rule_group_duration_seconds', 'The duration of rule group evaluations.', rules.groupDuration),
-  ];
 }
 
 /** /federate: the latest sample of every series matching the selectors, as text format. */
