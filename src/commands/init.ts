@@ -20,6 +20,8 @@ export interface InitResult {
   jobs: InitJob[];
   alertmanagers: string[];
   ruleFiles: string[];
+  /** The config text, with --stdout (so that --stdout --json carries it). */
+  config?: string;
 }
 
 export default class Init extends BaseCommand<InitResult> {
@@ -97,7 +99,7 @@ Presets: prometheus (self-monitoring, :9090), node (node_exporter, :9100), pytho
     };
     if (flags.stdout) {
       if (!this.jsonEnabled()) process.stdout.write(text);
-      return result;
+      return { ...result, config: text };
     }
     try {
       writeFileAtomic(file, text, { overwrite: flags.force });

@@ -3,6 +3,7 @@ import { BaseCommand } from '../../lib/cli/base-command.js';
 import { ExitCode, UserError } from '../../lib/cli/errors.js';
 import { renderTable } from '../../lib/cli/render.js';
 import { analyzeConfigFile, listTargets, where, type JobTargets } from '../../lib/config/index.js';
+import { readConfigForEdit } from './add.js';
 
 export default class TargetList extends BaseCommand<{ file: string; jobs: JobTargets[] }> {
   static override summary = 'List the scrape jobs of prometheus.yml and their targets.';
@@ -16,6 +17,7 @@ export default class TargetList extends BaseCommand<{ file: string; jobs: JobTar
 
   async run(): Promise<{ file: string; jobs: JobTargets[] }> {
     const { flags } = await this.parse(TargetList);
+    readConfigForEdit(flags.file); // a missing file or a folder: the same message as target add
     const r = analyzeConfigFile(flags.file);
     if (!r.config) {
       const first = r.problems.find((p) => p.severity === 'error')!;

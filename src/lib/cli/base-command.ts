@@ -50,7 +50,10 @@ export abstract class BaseCommand<T = unknown> extends Command {
       const isUsage = oclifErr.oclif?.exit === 2 || (oclifErr as { parse?: unknown }).parse !== undefined;
       let text = `${this.errColor.red('error:')} ${describeError(err)}`;
       if (err instanceof UserError && err.hint) text += `\n${this.errColor.dim('hint:')} ${err.hint}`;
-      if (isUsage) text += `\n${this.errColor.dim(`See: ${this.config.bin} ${this.id ?? ''} --help`)}`;
+      if (isUsage && !/--help/.test(text)) {
+        const id = (this.id ?? '').replaceAll(':', this.config.topicSeparator ?? ' ');
+        text += `\n${this.errColor.dim(`See: ${this.config.bin} ${id} --help`)}`;
+      }
       process.stderr.write(text + '\n');
     }
     return this.exit(code);
