@@ -57,6 +57,10 @@ export const EMULATED = new Set([
   'ProcSubset',
   'UMask',
   'LimitNOFILE',
+  // unshare --mount: the service's mounts are its own
+  'PrivateMounts',
+  // with PrivateDevices' /dev, only the pseudo devices DevicePolicy=closed allows exist
+  'DevicePolicy',
 ]);
 
 /**
@@ -159,13 +163,43 @@ function expandGroup(analyze: string, name: string, seen = new Set<string>()): S
 }
 
 /**
- * The system calls a unit's SystemCallFilter= lines allow (allow-lists, minus `~` deny-lists),
- * limited to the names strace knows on this architecture.
+ * Options systemd enforces (in part) with seccomp, and the calls each one denies: the syscall runs
+ * below refuse them too. Argument-level parts (RestrictNamespaces' clone flags, RestrictRealtime's
+ * policies, RestrictSUIDSGID's mode bits) are approximated by denying the whole call, which is
+ * stricter than systemd, or checked in the trace (setuid/setgid mode bits).
+ */
+export const SECCOMP_OPTIONS: Record<string, string[]> = {
+  ProtectClock: ['@clock'],
+  ProtectKernelModules: ['@module'],
+  ProtectKernelLogs: ['syslog'],
+  ProtectHostname: ['sethostname', 'setdomainname'],
+  RestrictNamespaces: ['unshare', 'setns'],
+  RestrictRealtime: ['sched_setscheduler', 'sched_setattr'],
+  LockPersonality: ['personality'],
+};
+
+/** Options the syscall runs check (see SECCOMP_OPTIONS, allowedSyscalls, and the traces). */
+export const SYSCALL_CHECKED = new Set([
+  'SystemCallFilter',
+  'SystemCallErrorNumber',
+  'RestrictAddressFamilies',
+  'RestrictSUIDSGID',
+  ...Object.keys(SECCOMP_OPTIONS),
+]);
+
+/** Calls traced (though allowed) to check RestrictAddressFamilies and RestrictSUIDSGID. */
+export const CHECKED_CALLS = ['socket', 'socketpair', 'chmod', 'fchmod', 'fchmodat'];
+
+/**
+ * The system calls a unit's SystemCallFilter= lines allow (allow-lists, minus `~` deny-lists, minus
+ * the calls of the SECCOMP_OPTIONS it sets to yes), limited to the names strace knows here.
  */
 export function allowedSyscalls(unit: string, analyze: string, strace: string): string[] {
   const allow = new Set<string>();
   const deny = new Set<string>();
   for (const [k, v] of serviceDirectives(unit)) {
+    if (SECCOMP_OPTIONS[k] && v === 'yes')
+      for (const g of SECCOMP_OPTIONS[k]) for (const c of expandGroup(analyze, g)) deny.add(c);
     if (k !== 'SystemCallFilter') continue;
     const negate = v.startsWith('~');
     for (const item of (negate ? v.slice(1) : v).trim().split(/\s+/)) {
@@ -192,7 +226,30 @@ export function allowedSyscalls(unit: string, analyze: string, strace: string): 
  */
 export function underSyscallFilter(strace: string, allowed: string[], log: string, argv: string[]): string[] {
   const set = allowed.join(',');
-  return [strace, '-f', '-qq', '-o', log, '-e', `trace=!${set}`, '-e', `inject=!${set}:error=EPERM`, ...argv];
+  // Logged: the denied calls, and CHECKED_CALLS (allowed, but their arguments are checked).
+  const untraced = allowed.filter((c) => !CHECKED_CALLS.includes(c)).join(',');
+  return [strace, '-f', '-qq', '-o', log, '-e', `trace=!${untraced}`, '-e', `inject=!${set}:error=EPERM`, ...argv];
+}
+
+/** The address families of the sockets opened in an underSyscallFilter log. */
+export function socketFamilies(log: string): string[] {
+  return [...new Set([...log.matchAll(/socket(?:pair)?\((AF_[A-Z0-9]+)/g)].map((m) => m[1]!))].sort();
+}
+
+/** chmod-family calls in an underSyscallFilter log that set the setuid or setgid bit. */
+export function suidChmods(log: string): string[] {
+  return log.split('\n').filter((l) => {
+    const m = /\b(?:f?chmod|fchmodat)\(.*, (0[0-7]+)\)/.exec(l);
+    return m !== null && (parseInt(m[1]!, 8) & 0o6000) !== 0;
+  });
+}
+
+/** Checked by the ExecStart runs: SIGHUP reloads, SIGTERM stops, a failed start exits non-zero. */
+export const RUN_CHECKED = new Set(['ExecReload', 'TimeoutStopSec', 'Restart']);
+
+/** The unit's [Service] directives neither the emulations nor the runs check. */
+export function notChecked(unit: string): string[] {
+  return notEmulated(unit).filter((k) => !SYSCALL_CHECKED.has(k) && !RUN_CHECKED.has(k));
 }
 
 /** The distinct calls strace reports as injected (denied) in its log. */

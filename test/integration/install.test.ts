@@ -33,7 +33,16 @@ import {
   type InstallOptions,
 } from '../../src/lib/install/index.js';
 import { fromFamilies, readExposition } from '../hostmetrics/expo.js';
-import { allowedSyscalls, deniedCalls, notEmulated, sandboxScript, underSyscallFilter } from '../install/sandbox.js';
+import {
+  allowedSyscalls,
+  deniedCalls,
+  notChecked,
+  notEmulated,
+  sandboxScript,
+  socketFamilies,
+  suidChmods,
+  underSyscallFilter,
+} from '../install/sandbox.js';
 import { repoRoot } from '../support/conformance.js';
 import { freePort, startProc, which } from '../support/procs.js';
 
@@ -87,7 +96,7 @@ describe('install --systemd --root (the command)', () => {
     for (const [d, mode] of [
       ['/etc/promctl', 0o750],
       ['/var/lib/promctl', 0o750],
-      ['/var/lib/promctl/textfile', 0o775],
+      ['/var/lib/promctl-node-exporter', 0o775],
       // parents the installer had to create are ordinary 0755 directories
       ['/etc', 0o755],
       ['/var/lib', 0o755],
@@ -196,7 +205,7 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
 
   beforeAll(async () => {
     mkdirSync(pkg, { recursive: true });
-    // An installed package, as `npm install -g` lays it out: compiled dist/, bin/run.js, package.json.
+    // An installed package, as `npm install -g` lays it out: compiled dist/, bin/run.js, package.json, web/.
     const tsc = spawnSync(
       process.execPath,
       [
@@ -213,6 +222,10 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
     mkdirSync(join(pkg, 'bin'));
     cpSync(join(repoRoot, 'bin/run.js'), join(pkg, 'bin/run.js'));
     cpSync(join(repoRoot, 'package.json'), join(pkg, 'package.json'));
+    // The rest of package.json's "files": the web page's assets, and the command manifest.
+    cpSync(join(repoRoot, 'web'), join(pkg, 'web'), { recursive: true });
+    if (existsSync(join(repoRoot, 'oclif.manifest.json')))
+      cpSync(join(repoRoot, 'oclif.manifest.json'), join(pkg, 'oclif.manifest.json'));
     symlinkSync(join(repoRoot, 'node_modules'), join(pkg, 'node_modules'));
     const port = await freePort();
     const nodePort = await freePort();
@@ -224,7 +237,7 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
       group: 'nogroup',
       configDir: join(sys, 'etc/promctl'),
       dataDir: join(sys, 'var/lib/promctl'),
-      textfileDir: join(sys, 'var/lib/promctl/textfile'),
+      textfileDir: join(sys, 'var/lib/promctl-node-exporter'),
       unitDir: join(sys, 'units'),
       listenAddress: `127.0.0.1:${port}`,
       nodeListenAddress: `127.0.0.1:${nodePort}`,
@@ -311,6 +324,7 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
         encoding: 'utf8',
       });
     const r = run([opts.nodePath, '-e', probe]);
+    rmSync(join(opts.dataDir, 'probe'), { force: true }); // the TSDB directory must hold nothing else
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual({
       writeData: 'ok',
@@ -335,7 +349,107 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
       expect(h.status, h.stderr).toBe(0);
     }
   });
+
+  it("both units' ExecStart under their sandboxes: the seed's order (start, open the API, query CPU), reload, stop", async () => {
+    const serverUnit = unitText('promctl.service');
+    const nodeUnit = unitText('promctl-node-exporter.service');
+    const api = `http://${opts.listenAddress}`;
+    const node = await startProc(
+      'unshare',
+      ['--mount', 'bash', '-c', sandboxScript(nodeUnit, { ...nobody, home: opts.dataDir })],
+      {
+        readyUrl: `http://${opts.nodeListenAddress}/metrics`,
+        timeoutMs: 60_000,
+      },
+    );
+    // The unit's own ExecStart: the installed config (promctl init's, scraping both), the data directory.
+    const server = await startProc(
+      'unshare',
+      ['--mount', 'bash', '-c', sandboxScript(serverUnit, { ...nobody, home: opts.dataDir })],
+      { readyUrl: `${api}/-/ready`, timeoutMs: 90_000 },
+    );
+    try {
+      const up = await until('both targets up', async () => {
+        const r = await instant(api, 'up');
+        return r.length === 2 && r.every((x) => x.value[1] === '1') ? r : undefined;
+      });
+      expect(up.map((x) => x.metric.job).sort()).toEqual(['node', 'prometheus']);
+      // The seed's CPU-usage query needs two scrapes of the node job (15s apart in promctl init's config).
+      const cpu = await until('the CPU query', async () => {
+        const r = await instant(
+          api,
+          '100 - (avg by (instance) (irate(node_cpu_seconds_total{mode="idle"}[5m])) * 100)',
+        );
+        return r.length ? r : undefined;
+      });
+      expect(cpu).toHaveLength(1);
+      expect(cpu[0]!.metric).toEqual({ instance: `localhost:${opts.nodeListenAddress.split(':').pop()}` });
+      const pct = Number(cpu[0]!.value[1]);
+      expect(pct).toBeGreaterThanOrEqual(0);
+      expect(pct).toBeLessThanOrEqual(100);
+      // It wrote its TSDB (WAL) in the data directory, as the service user.
+      expect(statSync(join(opts.dataDir, 'wal')).uid).toBe(nobody.uid);
+      // ExecReload: SIGHUP reloads the configuration and the server keeps serving.
+      const reloadsBefore = Number(
+        (await instant(api, 'prometheus_config_last_reload_success_timestamp_seconds'))[0]!.value[1],
+      );
+      // unshare, bash, setpriv and env each exec the next: the server is the spawned process itself.
+      await new Promise((r) => setTimeout(r, 1100));
+      server.child.kill('SIGHUP');
+      await until(
+        'the reload',
+        async () => {
+          const r = await instant(api, 'prometheus_config_last_reload_success_timestamp_seconds');
+          return Number(r[0]!.value[1]) > reloadsBefore ? true : undefined;
+        },
+        30_000,
+      );
+      expect((await fetch(`${api}/-/ready`)).status).toBe(200);
+      expect(server.output()).not.toMatch(/EACCES|EROFS|EPERM|permission denied/i);
+      // Restart=on-failure: a start that fails (here: the port and the data directory are taken) exits non-zero.
+      const second = spawnSync(
+        'unshare',
+        ['--mount', 'bash', '-c', sandboxScript(serverUnit, { ...nobody, home: opts.dataDir })],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(second.status).not.toBe(0);
+      expect(second.stderr).toMatch(/^error: /m);
+      expect(second.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await server.stop();
+      await node.stop();
+    }
+    // SIGTERM (systemctl stop) ends it cleanly, well within TimeoutStopSec.
+    expect(server.child.exitCode, server.output()).toBe(0);
+  });
 });
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function instant(
+  base: string,
+  q: string,
+): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+  const r = (await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as {
+    status: string;
+    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+  };
+  if (r.status !== 'success') throw new Error(JSON.stringify(r));
+  return r.data.result;
+}
 
 const strace = which('strace');
 const analyzeBin = which('systemd-analyze');
@@ -349,7 +463,7 @@ describe.skipIf(!canSandbox || !strace || !analyzeBin)(
         ...installOptionsFromFlags({}, repoRoot),
         configDir: join(base, 'etc/promctl'),
         dataDir: join(base, 'var/lib/promctl'),
-        textfileDir: join(base, 'var/lib/promctl/textfile'),
+        textfileDir: join(base, 'var/lib/promctl-node-exporter'),
         unitDir: join(base, 'units'),
         root: '',
         user: 'nobody',
@@ -385,10 +499,12 @@ describe.skipIf(!canSandbox || !strace || !analyzeBin)(
       const success = fams.get('node_scrape_collector_success')!.samples;
       expect(success.size).toBe(11);
       for (const [k, v] of success) expect(v, k).toBe(1);
-      const denied = deniedCalls(readFileSync(log, 'utf8'));
+      const text = readFileSync(log, 'utf8');
+      const denied = deniedCalls(text);
       console.log(
-        `node exporter under its SystemCallFilter (${allowed.length} calls allowed): denied calls made: ${denied.join(', ') || 'none'}`,
+        `node exporter under its SystemCallFilter (${allowed.length} calls allowed): denied calls made: ${denied.join(', ') || 'none'}; options checked by neither emulation: ${notChecked(unit).join(', ')}`,
       );
+      expect(suidChmods(text)).toEqual([]);
       // pkey_alloc: V8 probes memory protection keys and falls back when refused.
       expect(denied.filter((c) => c !== 'pkey_alloc')).toEqual([]);
     });
@@ -435,41 +551,59 @@ describe.skipIf(!canSandbox || !strace || !analyzeBin)(
       expect(families.filter((f) => !allowedFamilies.includes(f))).toEqual([]);
     });
 
-    it('server unit: promctl starts and writes its data directory with every call outside the filter failing', () => {
+    it('server: `promctl serve` serves, scrapes and writes its TSDB with every call outside the filter failing; sockets within RestrictAddressFamilies; no setuid/setgid modes', async () => {
       const unit = readFileSync(join(opts.unitDir, 'promctl.service'), 'utf8');
       const allowed = allowedSyscalls(unit, analyzeBin!, strace!);
-      const probe = `require('node:fs').writeFileSync(${JSON.stringify(join(opts.dataDir, 'probe'))}, 'x'); require('node:http').createServer().listen(0, '127.0.0.1', function () { this.close(); console.log('listened'); });`;
-      const log1 = join(base, 'probe.strace');
-      const log2 = join(base, 'version.strace');
-      const r1 = spawnSync(
-        strace!,
-        underSyscallFilter(strace!, allowed, log1, [process.execPath, '-e', probe]).slice(1),
-        {
-          encoding: 'utf8',
-        },
+      const allowedFamilies = /^RestrictAddressFamilies=(.*)$/m.exec(unit)![1]!.split(/\s+/);
+      console.log(`server: options checked by neither emulation: ${notChecked(unit).join(', ')}`);
+      const port = await freePort();
+      const api = `http://127.0.0.1:${port}`;
+      const cfg = join(base, 'serve.yml');
+      writeFileSync(
+        cfg,
+        `global: {scrape_interval: 1s, evaluation_interval: 1s}\nscrape_configs:\n  - job_name: prometheus\n    static_configs: [{targets: ['127.0.0.1:${port}']}]\n`,
       );
-      expect(r1.stdout.trim()).toBe('listened');
-      const r2 = spawnSync(
-        strace!,
-        underSyscallFilter(strace!, allowed, log2, [
-          process.execPath,
-          '--import',
-          'tsx',
-          join(repoRoot, 'bin/dev.js'),
-          '--version',
-        ]).slice(1),
-        {
-          encoding: 'utf8',
-          cwd: repoRoot,
-          env: { ...process.env, NODE_ENV: 'development' },
-        },
+      const data = join(base, 'serve-data');
+      const log = join(base, 'serve.strace');
+      const argv = underSyscallFilter(strace!, allowed, log, [
+        process.execPath,
+        '--import',
+        'tsx',
+        join(repoRoot, 'bin/dev.js'),
+        'serve',
+        `--config.file=${cfg}`,
+        `--storage.tsdb.path=${data}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ]);
+      const p = await startProc(argv[0]!, argv.slice(1), {
+        readyUrl: `${api}/-/ready`,
+        timeoutMs: 120_000,
+        cwd: repoRoot,
+        env: { ...process.env, NODE_ENV: 'development' },
+      });
+      try {
+        const r = await until('two scrapes of itself', async () => {
+          const x = await instant(api, 'count_over_time(up[1m])');
+          return x.length === 1 && Number(x[0]!.value[1]) >= 2 ? x : undefined;
+        });
+        expect(r[0]!.metric).toMatchObject({ job: 'prometheus' });
+        expect(readdirSync(join(data, 'wal')).length).toBeGreaterThan(0);
+      } finally {
+        // strace detaches (not kills) on SIGTERM: stop the traced server, its child, first.
+        const child = spawnSync('pgrep', ['-P', String(p.child.pid)], { encoding: 'utf8' }).stdout.trim();
+        for (const pid of child.split('\n').filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
+        await p.stop();
+      }
+      const text = readFileSync(log, 'utf8');
+      const denied = deniedCalls(text);
+      const families = socketFamilies(text);
+      console.log(
+        `server under its SystemCallFilter (${allowed.length} calls allowed): denied calls made: ${denied.join(', ') || 'none'}; socket families ${families.join(', ')}`,
       );
-      expect(r2.stdout).toMatch(/^promctl\/\d/);
-      const denied = [
-        ...new Set([...deniedCalls(readFileSync(log1, 'utf8')), ...deniedCalls(readFileSync(log2, 'utf8'))]),
-      ];
-      console.log(`server under its SystemCallFilter: denied calls made: ${denied.join(', ') || 'none'}`);
+      // pkey_alloc: V8 probes memory protection keys and falls back when refused.
       expect(denied.filter((c) => c !== 'pkey_alloc')).toEqual([]);
+      expect(families.filter((f) => !allowedFamilies.includes(f))).toEqual([]);
+      expect(suidChmods(text)).toEqual([]);
     });
   },
 );
