@@ -20,7 +20,7 @@ import { engineQueryFunc } from '../../src/lib/rules/engine-query.js';
 import { promqlValidator } from '../../src/lib/rules/expr.js';
 import { RulesManager } from '../../src/lib/rules/manager.js';
 import { MemoryStorage } from '../../src/lib/storage/memory.js';
-import { freePort, startProc, which, type Proc } from '../support/procs.js';
+import { freePort, repoRootBin, startProc, which, type Proc } from '../support/procs.js';
 
 const amBin = which('prometheus-alertmanager') ?? which('alertmanager');
 const promtool = which('promtool');
@@ -192,10 +192,29 @@ describe.skipIf(!promtool)('examples and check rules against the real promtool',
   const examples = resolve(import.meta.dirname, '../../examples/rules');
   const files = readdirSync(examples);
 
-  it.each(files.filter((f) => f.endsWith('.test.yml')))('promtool test rules %s passes', (f) => {
-    const r = spawnSync(promtool!, ['test', 'rules', f], { cwd: examples, encoding: 'utf8' });
-    expect(r.stderr).toBe('');
+  it.each(files.filter((f) => f.endsWith('.test.yml')))(
+    'promtool test rules %s and promctl test rules (the command) both pass, with the same output',
+    (f) => {
+      const r = spawnSync(promtool!, ['test', 'rules', f], { cwd: examples, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const o = spawnSync(process.execPath, [repoRootBin, 'test', 'rules', f], { cwd: examples, encoding: 'utf8' });
+      expect(o.stderr).toBe('');
+      expect(o.status).toBe(0);
+      expect(o.stdout).toBe(r.stdout);
+    },
+  );
+
+  it('promctl check rules (the command) accepts every example file like promtool', () => {
+    const rules = files.filter((f) => f.endsWith('.rules.yml'));
+    const r = spawnSync(promtool!, ['check', 'rules', ...rules], { cwd: examples, encoding: 'utf8' });
+    const o = spawnSync(process.execPath, [repoRootBin, 'check', 'rules', ...rules], {
+      cwd: examples,
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(0);
+    expect(o.status).toBe(0);
+    expect(o.stdout).toBe(r.stdout);
   });
 
   it('check rules reports the same problems as promtool', async () => {
