@@ -6,6 +6,7 @@ import { STALE_NAN, isStaleNaN } from '../../src/lib/model/value.js';
 import { crc32c } from '../../src/lib/tsdb/encoding.js';
 import { createCheckpoint } from '../../src/lib/tsdb/wal/checkpoint.js';
 import {
+  ByteInterner,
   decodeSamples,
   decodeSeries,
   decodeTombstones,
@@ -51,6 +52,32 @@ describe('WAL records (tsdb/record)', () => {
     expect([...d.refs.subarray(0, 2)]).toEqual([5, 7]);
     expect([...d.ts.subarray(0, 2)]).toEqual([1000, 990]);
     expect(isStaleNaN(d.vs[1]!)).toBe(true);
+  });
+
+  it('decodes series with strings interned from their bytes (ASCII and UTF-8)', () => {
+    const rec = encodeSeries([
+      { ref: 1, labels: Labels.fromObject({ __name__: 'up', city: 'Zürich' }) },
+      { ref: 2, labels: Labels.fromObject({ __name__: 'up', city: 'Zürich', job: 'x' }) },
+      { ref: 3, labels: Labels.fromObject({ __name__: 'down', job: 'x' }) },
+    ]);
+    const fresh: string[] = [];
+    const bi = new ByteInterner((s) => (fresh.push(s), s));
+    const got = decodeSeries(rec, bi);
+    expect(got.map((s) => s.labels.toString())).toEqual([
+      '{__name__="up", city="Zürich"}',
+      '{__name__="up", city="Zürich", job="x"}',
+      '{__name__="down", job="x"}',
+    ]);
+    // ASCII strings are decoded once; non-ASCII ones are decoded each time but stay correct.
+    expect(fresh.filter((s) => s === 'up' || s === 'job' || s === 'x' || s === '__name__')).toHaveLength(4);
+    expect(fresh.filter((s) => s === 'Zürich')).toHaveLength(2);
+    expect(got[1]!.labels.get('job')).toBe(got[2]!.labels.get('job'));
+    // Many distinct strings (table growth) still resolve to themselves.
+    const many = encodeSeries(
+      Array.from({ length: 5000 }, (_, i) => ({ ref: i + 1, labels: Labels.fromObject({ id: String(i) }) })),
+    );
+    expect(decodeSeries(many, bi).every((s, i) => s.labels.get('id') === String(i))).toBe(true);
+    expect(decodeSeries(many, bi).every((s, i) => s.labels.get('id') === String(i))).toBe(true);
   });
 
   it('encodes tombstones', () => {

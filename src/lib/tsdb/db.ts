@@ -34,7 +34,15 @@ import { CorruptionError, LockedError, NotATsdbError, TsdbError, mapFsError } fr
 import { Head, type MemSeries } from './head/head.js';
 import { listSeriesSet, mergeSeriesSets, type ChunkSeries } from './querier.js';
 import { createCheckpoint } from './wal/checkpoint.js';
-import { RecordType, decodeSamples, decodeSeries, encodeSamples, encodeSeries, recordType } from './wal/record.js';
+import {
+  ByteInterner,
+  RecordType,
+  decodeSamples,
+  encodeSamples,
+  encodeSeries,
+  forEachSeries,
+  recordType,
+} from './wal/record.js';
 import {
   SegmentCorruption,
   WalWriter,
@@ -288,28 +296,29 @@ export class Tsdb implements Storage {
   private replayWal(): void {
     const walDir = join(this.dir, 'wal');
     if (!fs.existsSync(walDir)) return;
-    const byWalRef = new Map<number, MemSeries>();
+    // WAL refs are dense (Prometheus and promctl hand them out from 1 up): an array beats a Map.
+    const byWalRef: (MemSeries | undefined)[] = [];
     const head = this.head;
-    const intern = (s: string): string => head.intern(s);
+    const interner = new ByteInterner((s) => head.intern(s));
+    const onSeries = (ref: number, labels: Labels): void => {
+      // The series with these labels, else a new one with the WAL's ref when it is free
+      // (a duplicate record for the same labels becomes an alias).
+      const ms = head.getOrCreate(labels, head.series(ref) ? 0 : ref, true).s;
+      ms.logged = ms.ref === ref || ms.logged;
+      byWalRef[ref] = ms;
+      if (ms.ref !== ref) head.aliases.set(ref, ms);
+    };
     const apply = (rec: Uint8Array): void => {
       switch (recordType(rec)) {
         case RecordType.Series:
-          for (const s of decodeSeries(rec, intern)) {
-            let ms = head.getByLabels(s.labels);
-            if (!ms) {
-              const existing = head.series(s.ref);
-              ms = existing ? head.getOrCreate(s.labels).s : head.getOrCreate(s.labels, s.ref).s;
-            }
-            ms.logged = ms.ref === s.ref || ms.logged;
-            byWalRef.set(s.ref, ms);
-            if (ms.ref !== s.ref) head.aliases.set(s.ref, ms);
-          }
+          forEachSeries(rec, interner, onSeries);
           break;
         case RecordType.Samples: {
           const d = decodeSamples(rec);
+          const minValid = head.minValidTime;
           for (let i = 0; i < d.length; i++) {
-            const ms = byWalRef.get(d.refs[i]!);
-            if (!ms || d.ts[i]! < head.minValidTime) continue;
+            const ms = byWalRef[d.refs[i]!];
+            if (ms === undefined || d.ts[i]! < minValid) continue;
             head.appendSample(ms, d.ts[i]!, d.vs[i]!);
           }
           break;

@@ -132,8 +132,11 @@ export class Head implements PostingsIndex {
     return e.find((s) => s.labels.equals(l));
   }
 
-  /** Returns the series for `l`, creating it (with `ref` when given, as in WAL replay). */
-  getOrCreate(l: Labels, ref = 0): { s: MemSeries; created: boolean } {
+  /**
+   * Returns the series for `l`, creating it (with `ref` when given, as in WAL replay). `interned`:
+   * l's strings are already this head's interned instances (WAL replay), so l is kept as is.
+   */
+  getOrCreate(l: Labels, ref = 0, interned = false): { s: MemSeries; created: boolean } {
     const h = hashLabels(l);
     const e = this.byHash.get(h);
     if (e !== undefined) {
@@ -145,8 +148,8 @@ export class Head implements PostingsIndex {
     for (let i = 2; i < f.length; i += 2) {
       if (f[i] === f[i - 2]) throw new StorageError(`label name "${f[i]}" is not unique: invalid sample`);
     }
-    const flat = f.map((x) => this.intern(x));
-    const lab = Labels.fromSortedFlat(flat);
+    const flat = interned ? f : f.map((x) => this.intern(x));
+    const lab = interned ? l : Labels.fromSortedFlat(flat);
     if (ref === 0) ref = this.nextRef;
     if (this.byRef[ref] !== undefined) throw new StorageError(`series ref ${ref} already in use`);
     if (ref >= this.nextRef) this.nextRef = ref + 1;

@@ -8,7 +8,7 @@
  * on replay.
  */
 import { Labels, compareStrings } from '../../model/labels.js';
-import { Decbuf, Encbuf } from '../encoding.js';
+import { Decbuf, Encbuf, decodeUtf8 } from '../encoding.js';
 
 export const RecordType = {
   Unknown: 255,
@@ -88,19 +88,97 @@ export class RecordError extends Error {
   override readonly name = 'RecordError';
 }
 
-/** Decodes a Series record. `intern` maps strings to shared instances. */
-export function decodeSeries(rec: Uint8Array, intern: (s: string) => string = (s) => s): RefSeries[] {
+/**
+ * Interns label strings straight from their UTF-8 bytes: a string seen before is returned without
+ * being decoded again (WAL replay meets every metric name and most label values thousands of
+ * times). `onNew` is called once per new string and returns the instance to share.
+ */
+export class ByteInterner {
+  private hashes = new Int32Array(4096);
+  private strs: (string | undefined)[] = new Array<string | undefined>(4096).fill(undefined);
+  private size = 0;
+
+  constructor(private readonly onNew: (s: string) => string = (s) => s) {}
+
+  get(b: Uint8Array, start: number, end: number): string {
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 16777619);
+    const strs = this.strs;
+    const mask = strs.length - 1;
+    const n = end - start;
+    let i = h & mask;
+    for (;;) {
+      const s = strs[i];
+      if (s === undefined) break;
+      if (this.hashes[i] === h && s.length === n) {
+        let j = 0;
+        while (j < n && s.charCodeAt(j) === b[start + j]) j++;
+        if (j === n) return s;
+      }
+      i = (i + 1) & mask;
+    }
+    const s = this.onNew(decodeUtf8(b, start, end));
+    // Only ASCII strings can be matched byte for char later.
+    for (let j = 0; j < n; j++) if (b[start + j]! >= 0x80) return s;
+    strs[i] = s;
+    this.hashes[i] = h;
+    if (++this.size * 2 > strs.length) this.grow();
+    return s;
+  }
+
+  private grow(): void {
+    const old = this.strs;
+    const oldH = this.hashes;
+    const cap = old.length * 2;
+    this.strs = new Array<string | undefined>(cap).fill(undefined);
+    this.hashes = new Int32Array(cap);
+    for (let k = 0; k < old.length; k++) {
+      const s = old[k];
+      if (s === undefined) continue;
+      let i = oldH[k]! & (cap - 1);
+      while (this.strs[i] !== undefined) i = (i + 1) & (cap - 1);
+      this.strs[i] = s;
+      this.hashes[i] = oldH[k]!;
+    }
+  }
+}
+
+/** Decodes a Series record. `intern` maps strings (or their bytes) to shared instances. */
+export function decodeSeries(rec: Uint8Array, intern: ((s: string) => string) | ByteInterner = (s) => s): RefSeries[] {
+  const out: RefSeries[] = [];
+  forEachSeries(rec, intern, (ref, labels) => out.push({ ref, labels }));
+  return out;
+}
+
+/**
+ * Calls fn for every series of a Series record without collecting them first (WAL replay: a
+ * record can hold hundreds of thousands of series, and an array of them all would survive
+ * several young-generation collections).
+ */
+export function forEachSeries(
+  rec: Uint8Array,
+  intern: ((s: string) => string) | ByteInterner,
+  fn: (ref: number, labels: Labels) => void,
+): void {
   if (rec[0] !== RecordType.Series) throw new RecordError('not a series record');
   const d = new Decbuf(rec, 1);
-  const out: RefSeries[] = [];
+  const bi = intern instanceof ByteInterner ? intern : null;
+  const sfn = intern instanceof ByteInterner ? null : intern;
   while (d.remaining() > 0) {
     const ref = d.be64();
     const n = d.uvarint();
     const flat: string[] = new Array(n * 2);
-    for (let i = 0; i < n * 2; i++) flat[i] = intern(d.uvarintStr());
-    out.push({ ref, labels: labelsFromFlat(flat) });
+    for (let i = 0; i < n * 2; i++) {
+      if (bi !== null) {
+        const len = d.uvarint();
+        const st = d.off;
+        if (st + len > d.end) throw new RecordError('unexpected end of series record');
+        d.off = st + len;
+        flat[i] = bi.get(rec, st, st + len);
+      } else flat[i] = sfn!(d.uvarintStr());
+    }
+    fn(ref, labelsFromFlat(flat));
   }
-  return out;
 }
 
 /** Labels from a flat list that should already be sorted (re-sorts when it is not). */
