@@ -216,6 +216,10 @@ describe('promctl query --data-dir', () => {
     const range = await runQuery('up', { ...local(), start: String(T0 / 1000), end: String(t), step: '60' });
     expect(range.data.resultType).toBe('matrix');
     expect((range.data.result as { values: unknown[] }[])[0]!.values).toHaveLength(6);
+    // A long expression goes as a POST form, through the same handler.
+    const long = `up${' + 0'.repeat(1500)}`;
+    const post = await runQuery(long, { ...local(), time: String(t) });
+    expect(post.data).toEqual({ resultType: 'vector', result: [{ metric: { job: 'api' }, value: [t, '1'] }] });
     const bad = await failure(runQuery('rate(up)', local()));
     expect(bad.message).toMatch(/^1:6: parse error: expected type range vector/);
   });
