@@ -71,8 +71,8 @@ rate, errors, latency percentiles) and prometheus (the server's own health). Bri
     }
     const client = await clientFromFlags(flags);
     if (flags.once) {
-      const { renderOnce } = await import('../lib/ui/dashboard/once.js');
-      const frame = await renderOnce(dash, client, {
+      const { renderOnceResult } = await import('../lib/ui/dashboard/once.js');
+      const { frame, unreachable } = await renderOnceResult(dash, client, {
         cols: flags.width ?? process.stdout.columns ?? 120,
         lines: flags.height ?? process.stdout.rows ?? 40,
         rangeMs,
@@ -80,6 +80,8 @@ rate, errors, latency percentiles) and prometheus (the server's own health). Bri
         color: colors(process.stdout),
       });
       process.stdout.write(frame + '\n');
+      if (unreachable)
+        throw new UserError(`cannot reach ${unreachable}`, 1, 'is the server running? Pass its address with --url');
       return;
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY)
@@ -88,15 +90,16 @@ rate, errors, latency percentiles) and prometheus (the server's own health). Bri
         1,
         'use --once to print one frame, e.g. in scripts or CI',
       );
-    const [{ render }, React, { DashboardApp, INK_OPTIONS }] = await Promise.all([
+    const [{ render }, React, { DashboardApp, INK_OPTIONS }, { Screen }] = await Promise.all([
       import('ink'),
       import('react'),
       import('../lib/ui/dashboard/view.js'),
+      import('../lib/ui/dashboard/screen.js'),
     ]);
     // The alternate screen (as top or less use): the dashboard does not scroll the shell's history
     // away, and quitting gives the terminal back as it was.
-    process.stdout.write('\x1b[?1049h\x1b[H');
-    const restore = () => process.stdout.write('\x1b[?1049l');
+    const screen = new Screen(process.stdout);
+    screen.enter();
     const app = render(
       React.createElement(DashboardApp, {
         dashboard: dash,
@@ -106,7 +109,7 @@ rate, errors, latency percentiles) and prometheus (the server's own health). Bri
         initialVars: vars,
         color: colors(process.stdout),
       }),
-      INK_OPTIONS,
+      { ...INK_OPTIONS, stdout: screen as unknown as NodeJS.WriteStream },
     );
     const onTerm = () => app.unmount();
     process.once('SIGTERM', onTerm);
@@ -116,7 +119,7 @@ rate, errors, latency percentiles) and prometheus (the server's own health). Bri
     } finally {
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onTerm);
-      restore();
+      screen.leave();
     }
   }
 }

@@ -174,6 +174,7 @@ describe('keys, state and layout', () => {
     help: false,
     varIndex: 0,
     varValues: { instance: '.*' },
+    sorts: {},
     refreshSeq: 0,
     quit: false,
   };

@@ -4,6 +4,7 @@ import { renderToString } from 'ink';
 import { alignedWindow, fetchPanel, fetchVariableValues, type DashboardClient, type PanelData } from './data.js';
 import type { Dashboard } from './model.js';
 import type { ViewState } from './state.js';
+import { unreachableServer } from './panels.js';
 import { DashboardView, flatPanels } from './view.js';
 
 export interface OnceOptions {
@@ -15,7 +16,17 @@ export interface OnceOptions {
   now?: number;
 }
 
+/** One frame as a string. */
 export async function renderOnce(d: Dashboard, client: DashboardClient, o: OnceOptions): Promise<string> {
+  return (await renderOnceResult(d, client, o)).frame;
+}
+
+/** One frame, and the server's URL if no panel could reach it (for the exit status). */
+export async function renderOnceResult(
+  d: Dashboard,
+  client: DashboardClient,
+  o: OnceOptions,
+): Promise<{ frame: string; unreachable?: string }> {
   const now = o.now ?? Date.now();
   const variables: { name: string; choices: string[] }[] = [];
   const varValues: Record<string, string> = {};
@@ -43,10 +54,12 @@ export async function renderOnce(d: Dashboard, client: DashboardClient, o: OnceO
     help: false,
     varIndex: 0,
     varValues,
+    sorts: {},
     refreshSeq: 0,
     quit: false,
   };
-  return renderToString(
+  const unreachable = results.every((r) => r.error) ? unreachableServer(results[0]?.error ?? '') : undefined;
+  const frame = renderToString(
     <DashboardView
       dashboard={d}
       panels={panels}
@@ -58,8 +71,8 @@ export async function renderOnce(d: Dashboard, client: DashboardClient, o: OnceO
       start={w.start}
       end={w.end}
       variables={variables}
-      lastUpdate={now}
     />,
     { columns: o.cols },
   );
+  return { frame, ...(unreachable ? { unreachable } : {}) };
 }

@@ -10,6 +10,7 @@ import { formatUnit } from '../units.js';
 import type { PanelData, SeriesData } from './data.js';
 import { thresholdColor } from './data.js';
 import type { Panel } from './model.js';
+import type { SortOrder } from './state.js';
 
 export const SERIES_COLORS = ['cyan', 'yellow', 'green', 'magenta', 'blue', 'red', 'white'] as const;
 
@@ -19,6 +20,8 @@ export interface PanelProps {
   readonly width: number;
   readonly height: number;
   readonly focused: boolean;
+  /** Row order of a table (default: by name). */
+  readonly sort?: SortOrder;
   readonly color: ChalkInstance;
   /** The window's x-range (ms) for time series. */
   readonly xMin: number;
@@ -34,6 +37,51 @@ function paint(c: ChalkInstance, name: string | undefined, s: string): string {
 function fit(s: string, w: number): string {
   if (w <= 0) return '';
   return s.length > w ? s.slice(0, Math.max(0, w - 1)) + '…' : s.padEnd(w);
+}
+
+/** Shortens `s` to `w` characters, at a word boundary where one is near, marking the cut with …. */
+export function fitTitle(s: string, w: number): string {
+  if (s.length <= w) return s;
+  if (w <= 1) return s.slice(0, w);
+  const cut = s.slice(0, w - 1);
+  const space = cut.lastIndexOf(' ');
+  return (space >= w / 2 ? cut.slice(0, space) : cut).replace(/[\s([{,:;-]+$/, '') + '…';
+}
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** A time-axis label (local time), as precise as the window's span needs. */
+export function axisTime(ms: number, spanMs: number): string {
+  const d = new Date(ms);
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  if (spanMs <= 15 * 60_000) return `${hm}:${pad2(d.getSeconds())}`;
+  if (spanMs < 2 * 86_400_000) return hm;
+  return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${hm}`;
+}
+
+/** The x-axis under a chart `w` cells wide: the window's start, middle and end times. */
+function timeAxis(xMin: number, xMax: number, w: number): string {
+  const span = xMax - xMin;
+  const a = axisTime(xMin, span);
+  const b = axisTime(xMax, span);
+  if (a.length + b.length + 1 > w) return b.length <= w ? b.padStart(w) : '';
+  const mid = axisTime(xMin + span / 2, span);
+  const midAt = Math.round(w / 2 - mid.length / 2);
+  if (midAt > a.length + 1 && midAt + mid.length < w - b.length - 1)
+    return a + mid.padStart(midAt + mid.length - a.length) + b.padStart(w - midAt - mid.length);
+  return a + b.padStart(w - a.length);
+}
+
+const CANNOT_REACH = /^cannot reach (\S+): /;
+
+/** The server's URL when a panel error is the server being unreachable (not a query error). */
+export function unreachableServer(e: string): string | undefined {
+  return CANNOT_REACH.exec(e)?.[1];
+}
+
+/** A panel's error, without the server's URL (the header names the server once). */
+function shortError(e: string): string {
+  return e.replace(CANNOT_REACH, 'cannot reach the server: ');
 }
 
 /** Word-wraps `text` to lines of at most `w` characters (long words are split). */
@@ -87,14 +135,14 @@ export function panelLines(p: PanelProps, innerW: number, innerH: number): strin
       .map((l) => fit(l, innerW));
   if (!data) return [c.dim(fit('loading…', innerW))];
   if (data.error && data.series.length === 0)
-    return wrapWords(`error: ${data.error}`, innerW)
+    return wrapWords(`error: ${shortError(data.error)}`, innerW)
       .slice(0, innerH)
       .map((l) => c.red(l));
   if (data.series.length === 0) return [c.dim(fit('no data', innerW))];
   if (data.error) {
     // A failed refresh over older data: keep the data, say why it is not current on the last line.
     const lines = dataLines(p, innerW, Math.max(1, innerH - 1)).slice(0, Math.max(0, innerH - 1));
-    lines.push(c.red(fit(`error: ${data.error}`, innerW)));
+    lines.push(c.red(fit(`error: ${shortError(data.error)}`, innerW)));
     return lines;
   }
   return dataLines(p, innerW, innerH);
@@ -121,7 +169,9 @@ function timeseriesLines(p: PanelProps, innerW: number, innerH: number): string[
   const { data, panel, color: c } = p;
   const series = data!.series;
   const legendRows = Math.min(series.length, Math.max(1, Math.floor(innerH / 4)));
-  const chartH = Math.max(1, innerH - legendRows);
+  // A time axis under the chart when the panel is tall enough to spare the line.
+  const axis = innerH - legendRows >= 7;
+  const chartH = Math.max(1, innerH - legendRows - (axis ? 1 : 0));
   const fmt = (v: number) => formatUnit(v, panel.unit, panel.decimals);
   const opts = {
     width: 1,
@@ -139,6 +189,7 @@ function timeseriesLines(p: PanelProps, innerW: number, innerH: number): string[
   const lines: string[] = [];
   for (let i = 0; i < grid.height; i++)
     lines.push(c.dim(fit(labels[i]!, labelW).slice(0, labelW).padStart(labelW) + '│') + gridRow(grid, i, seriesPaint));
+  if (axis) lines.push(c.dim(' '.repeat(labelW) + '└' + timeAxis(grid.xMin, grid.xMax, grid.width)));
   const shown = series.slice(0, legendRows);
   for (const [i, s] of shown.entries()) {
     const more = i === legendRows - 1 && series.length > legendRows ? ` (+${series.length - legendRows})` : '';
@@ -189,13 +240,30 @@ function barLines(p: PanelProps, innerW: number, innerH: number): string[] {
 
 function tableLines(p: PanelProps, innerW: number, innerH: number): string[] {
   const { data, panel, color: c } = p;
-  const rows = data!.series.map((s) => [s.name, formatUnit(lastValue(s), panel.unit, panel.decimals)] as const);
-  const valW = Math.max(5, ...rows.map((r) => r[1].length));
+  const rows = data!.series.map((s) => ({ name: s.name, v: lastValue(s) }));
+  const order = p.sort ?? 'name';
+  if (order === 'name') rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  else {
+    // NaN last in either direction.
+    const key = (x: number) => (Number.isNaN(x) ? -Infinity : x);
+    rows.sort(
+      (a, b) =>
+        (order === 'value-desc' ? key(b.v) - key(a.v) : key(a.v) - key(b.v)) ||
+        (Number.isNaN(a.v) ? 1 : 0) - (Number.isNaN(b.v) ? 1 : 0),
+    );
+  }
+  const texts = rows.map((r) => formatUnit(r.v, panel.unit, panel.decimals));
+  const valW = Math.max(7, ...texts.map((t) => t.length));
   const nameW = Math.max(1, innerW - valW - 1);
-  const out = [c.dim(fit('SERIES', nameW) + ' ' + 'VALUE'.padStart(valW))];
-  for (const [n, v] of rows.slice(0, innerH - 1)) out.push(`${fit(n, nameW)} ${v.padStart(valW)}`);
-  if (rows.length > innerH - 1 && out.length)
-    out[out.length - 1] = c.dim(fit(`… ${rows.length - innerH + 2} more`, innerW));
+  const head =
+    (order === 'name' ? 'SERIES ↑' : 'SERIES').padEnd(nameW) +
+    ' ' +
+    (order === 'value-desc' ? 'VALUE ↓' : order === 'value-asc' ? 'VALUE ↑' : 'VALUE').padStart(valW);
+  const out = [c.dim(fit(head, innerW))];
+  for (let i = 0; i < rows.length && out.length < innerH; i++)
+    out.push(`${fit(rows[i]!.name, nameW)} ${texts[i]!.padStart(valW)}`);
+  if (rows.length > innerH - 1 && out.length > 1)
+    out[out.length - 1] = c.dim(fit(`… ${rows.length - innerH + 2} more (enter: expand)`, innerW));
   return out;
 }
 
@@ -228,7 +296,7 @@ export const PanelView = React.memo(function PanelView(p: PanelProps) {
       borderColor={p.focused ? 'cyan' : p.data?.error ? 'red' : 'gray'}
     >
       <Box position="absolute" marginTop={-1} marginLeft={1}>
-        <Text bold={p.focused}>{` ${fit(p.panel.title + stale, Math.max(1, innerW - 3)).trimEnd()} `}</Text>
+        <Text bold={p.focused}>{` ${fitTitle(p.panel.title, Math.max(1, innerW - 3 - stale.length))}${stale} `}</Text>
       </Box>
       <Body lines={lines} width={innerW} height={innerH} />
     </Box>

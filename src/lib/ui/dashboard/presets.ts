@@ -45,7 +45,7 @@ export const nodePreset: Dashboard = {
           ],
         },
         {
-          title: 'Load average (1m)',
+          title: 'Load average',
           type: 'stat',
           decimals: 2,
           queries: [{ expr: `node_load1${inst}`, legend: '{{instance}}' }],

@@ -12,10 +12,15 @@ export interface ViewState {
   /** Which variable the `v` key cycles. */
   varIndex: number;
   varValues: Record<string, string>;
+  /** Table sort order per panel (flat index); default by series name. */
+  sorts: Record<number, SortOrder>;
   /** Bumped to request an immediate refresh. */
   refreshSeq: number;
   quit: boolean;
 }
+
+export type SortOrder = 'name' | 'value-desc' | 'value-asc';
+const SORTS: SortOrder[] = ['name', 'value-desc', 'value-asc'];
 
 export type Action =
   | { type: 'zoomIn' }
@@ -32,6 +37,7 @@ export type Action =
   | { type: 'toggleHelp' }
   | { type: 'nextVarValue' }
   | { type: 'nextVar' }
+  | { type: 'sort' }
   | { type: 'quit' };
 
 export const RANGES_MS = [
@@ -67,7 +73,8 @@ export const HELP: [string, string][] = [
   ['space / p', 'pause / resume refreshing'],
   ['r', 'refresh now'],
   ['tab / shift-tab', 'move focus between panels'],
-  ['enter / f', 'expand the focused panel full-screen (esc to go back)'],
+  ['enter / f', 'expand the focused panel (esc: back)'],
+  ['s', 'sort the focused table: name, value ↓, value ↑'],
   ['v / V', 'next value of the variable / next variable'],
   ['?', 'this help'],
   ['q / ctrl-c', 'quit'],
@@ -110,6 +117,8 @@ export function keyAction(input: string, key: KeyInfo): Action | null {
       return { type: 'nextVarValue' };
     case 'V':
       return { type: 'nextVar' };
+    case 's':
+      return { type: 'sort' };
   }
   return null;
 }
@@ -169,6 +178,10 @@ export function reduce(s: ViewState, a: Action, ctx: ReduceContext): ViewState {
       const cur = v.choices.indexOf(s.varValues[v.name] ?? '');
       const next = v.choices[(cur + 1) % v.choices.length]!;
       return { ...s, varValues: { ...s.varValues, [v.name]: next }, refreshSeq: s.refreshSeq + 1 };
+    }
+    case 'sort': {
+      const cur = SORTS.indexOf(s.sorts[s.focus] ?? 'name');
+      return { ...s, sorts: { ...s.sorts, [s.focus]: SORTS[(cur + 1) % SORTS.length]! } };
     }
     case 'quit':
       return { ...s, quit: true };

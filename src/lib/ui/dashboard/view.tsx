@@ -12,7 +12,7 @@ import {
   type PanelData,
 } from './data.js';
 import type { Dashboard, Panel } from './model.js';
-import { PanelView } from './panels.js';
+import { PanelView, unreachableServer } from './panels.js';
 import { HELP, keyAction, layout, reduce, type ReduceContext, type ViewState } from './state.js';
 
 export interface ViewProps {
@@ -27,11 +27,35 @@ export interface ViewProps {
   readonly start: number;
   readonly end: number;
   readonly variables: ReduceContext['variables'];
-  readonly lastUpdate?: number;
 }
 
 function clock(ms: number): string {
-  return new Date(ms).toISOString().slice(11, 19);
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** The key hints that fit in `cols`, dropping the least needed first, in a fixed order. */
+export function footerText(cols: number, variables: boolean): string {
+  // [hint, priority: lower stays longer]
+  const hints: [string, number][] = [
+    ['? help', 0],
+    ['q quit', 0],
+    ['+/- zoom', 2],
+    ['←/→ pan', 3],
+    ['tab focus', 4],
+    ['enter expand', 5],
+    ['space pause', 6],
+    ['r refresh', 7],
+  ];
+  if (variables) hints.push(['v variable', 1]);
+  for (let drop = 8; drop >= 0; drop--) {
+    const text = hints
+      .filter(([, prio]) => prio < drop)
+      .map(([h]) => h)
+      .join('  ');
+    if (text.length <= cols) return text;
+  }
+  return '? help';
 }
 
 /** Everything on screen, from props only (used live and by --once). */
@@ -45,27 +69,33 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
       return i === s.varIndex && p.variables.length > 1 ? c.underline(txt) : txt;
     })
     .join('  ');
-  const live =
-    s.endOffsetMs === 0
+  // A connection failure on every panel: the server is down (the panels say so too).
+  const errors = [...p.data.values()].filter((d) => d.error);
+  const down = p.data.size > 0 && errors.length === p.data.size ? unreachableServer(errors[0]!.error!) : undefined;
+  const live = down
+    ? c.red(`${down} unreachable`)
+    : s.endOffsetMs === 0
       ? s.paused
         ? c.yellow('paused')
         : c.green('live')
       : c.yellow(`-${formatDuration(s.endOffsetMs)}`);
-  const header = `${c.bold(p.dashboard.title)}  ${c.dim('range')} ${formatDuration(s.rangeMs)}  ${live}${p.lastUpdate ? c.dim(`  updated ${clock(p.lastUpdate)}`) : ''}${vars ? '  ' + vars : ''}`;
-  const footer = c.dim(
-    '? help  q quit  +/- zoom  ←/→ pan  tab focus  enter expand  space pause  r refresh' +
-      (p.variables.length ? '  v variable' : ''),
-  );
+  const to = p.end ? `${c.dim(' to')} ${clock(p.end)}` : '';
+  const header = `${c.bold(p.dashboard.title)}  ${c.dim('range')} ${formatDuration(s.rangeMs)}${to}  ${live}${vars ? '  ' + vars : ''}`;
+  const footer = c.dim(footerText(p.cols, p.variables.length > 0));
   let body: React.JSX.Element;
+  const bodyH = Math.max(5, p.lines - 2);
   if (s.help) {
     body = (
-      <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1} width={Math.min(p.cols, 72)}>
-        <Text bold>Keys</Text>
-        {HELP.map(([k, d]) => (
-          <Text key={k}>
-            {c.cyan(k.padEnd(16))} {d}
-          </Text>
-        ))}
+      <Box height={bodyH} flexDirection="column">
+        <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1} width={Math.min(p.cols, 64)}>
+          <Text bold>Keys</Text>
+          {HELP.map(([k, d]) => (
+            <Text key={k} wrap="truncate">
+              {c.cyan(k.padEnd(16))}
+              {d}
+            </Text>
+          ))}
+        </Box>
       </Box>
     );
   } else if (s.expanded && p.panels[s.focus]) {
@@ -74,7 +104,8 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
         panel={p.panels[s.focus]!}
         data={p.data.get(s.focus)}
         width={p.cols}
-        height={Math.max(5, p.lines - 2)}
+        height={bodyH}
+        sort={s.sorts[s.focus]}
         focused
         color={c}
         xMin={p.start}
@@ -83,7 +114,7 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
     );
   } else {
     body = (
-      <Box flexDirection="column">
+      <Box flexDirection="column" height={bodyH}>
         {rows.map((r, ri) => (
           <Box key={ri} flexDirection="row" height={r.height}>
             {r.panels.map(({ index, width }) => (
@@ -94,6 +125,7 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
                 width={width}
                 height={r.height}
                 focused={index === s.focus}
+                sort={s.sorts[index]}
                 color={c}
                 xMin={p.panels[index]!.type === 'timeseries' ? p.start : 0}
                 xMax={p.panels[index]!.type === 'timeseries' ? p.end : 0}
@@ -114,16 +146,15 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
 }
 
 /**
- * Ink render options for the live dashboard (used by the command and its benchmark): incremental
- * rendering rewrites only the terminal lines that changed (no flicker, little output).
+ * Ink render options for the live dashboard (used by the command and its benchmark), which renders
+ * into a Screen: Ink hands over whole frames (debug mode) and the Screen writes only changed lines.
  */
-export const INK_OPTIONS = { exitOnCtrlC: false, incrementalRendering: true } as const;
+export const INK_OPTIONS = { exitOnCtrlC: false, debug: true, patchConsole: false } as const;
 
 interface Frame {
   data: ReadonlyMap<number, PanelData>;
   start: number;
   end: number;
-  updated?: number;
 }
 
 export interface AppProps {
@@ -147,9 +178,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
   const { stdout } = useStdout();
   const now = p.now ?? Date.now;
   const panels = useMemo(() => flatPanels(p.dashboard), [p.dashboard]);
-  // One line less than the terminal: a frame as tall as the terminal makes Ink clear the whole
-  // screen on every update (flicker); shorter, it rewrites only the lines that changed.
-  const measure = () => ({ cols: stdout.columns || 100, lines: Math.max(10, (stdout.rows || 30) - 1) });
+  const measure = () => ({ cols: stdout.columns || 100, lines: Math.max(10, stdout.rows || 30) });
   const [size, setSize] = useState(measure);
   const [variables, setVariables] = useState<ReduceContext['variables']>([]);
   // The data on screen and the window it was fetched for, replaced together (one render per change).
@@ -163,6 +192,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
     help: false,
     varIndex: 0,
     varValues: { ...p.initialVars },
+    sorts: {},
     refreshSeq: 0,
     quit: false,
   });
@@ -225,7 +255,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
             changed = true;
           }
         });
-        return changed ? { data, start: w.start, end: w.end, updated: now() } : prev;
+        return changed ? { data, start: w.start, end: w.end } : prev;
       });
       if (!state.paused && state.endOffsetMs === 0) timer = setTimeout(() => void tick(), p.refreshMs);
     };
@@ -271,7 +301,6 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
       start={frame.start}
       end={frame.end}
       variables={variables}
-      lastUpdate={frame.updated}
     />
   );
 }
