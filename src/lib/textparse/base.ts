@@ -72,6 +72,8 @@ export function skimPairs(b: Uint8Array, p: number, end: number): number {
 
 export abstract class ParserBase implements Parser {
   protected readonly b: Buffer;
+  /** A DataView of `b`, for word-at-a-time scans. */
+  protected readonly dv: DataView;
   protected readonly end: number;
   protected pos = 0;
 
@@ -146,6 +148,7 @@ export abstract class ParserBase implements Parser {
 
   constructor(input: Uint8Array, lazy = false, hint: SeriesHint | null = null) {
     this.b = asBuffer(input);
+    this.dv = new DataView(this.b.buffer, this.b.byteOffset, this.b.byteLength);
     this.end = this.b.length;
     this.lazy = lazy;
     this.hint = lazy ? hint : null;

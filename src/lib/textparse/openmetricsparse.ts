@@ -536,7 +536,7 @@ export class OpenMetricsParser extends ParserBase {
       throw this.expected(`expected metric name after ${what}`, p, p, tokName(b, p, end));
     }
     // A single space, then the text to the end of the line.
-    const e = lineEnd(b, p, end);
+    const e = lineEnd(b, this.dv, p, end);
     const hi = lineHi;
     if (p >= end || b[p] !== SP || e < 0) throw this.errorAt(p, `expected text in ${what}`, 'text');
     this.textStart = p + 1;

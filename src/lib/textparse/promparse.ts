@@ -328,7 +328,7 @@ export class PromParser extends ParserBase {
       }
     }
     // A comment: the whole line.
-    let e = lineEnd(b, p, end);
+    let e = lineEnd(b, this.dv, p, end);
     if (e < 0) e = end;
     this.textStart = lineStart;
     this.textEnd = e;
@@ -377,7 +377,7 @@ export class PromParser extends ParserBase {
       throw this.expected(`expected metric name after ${what}`, p, p, tokName(b, p, end));
     }
     // The text: everything to the end of the line, minus its first character.
-    let e = lineEnd(b, p, end);
+    let e = lineEnd(b, this.dv, p, end);
     const hi = lineHi;
     if (e < 0) e = end;
     this.textStart = e - p > 1 ? p + 1 : e;
