@@ -97,6 +97,26 @@ describe('scrape loop append', () => {
     expect(app.last('scrape_series_added')).toBe(0);
   });
 
+  it('warm scrapes still reject a malformed series next to cached ones, and learn new ones', async () => {
+    const { app, scraper, loop, labelCalls } = setup();
+    scraper.set('m{a="1"} 1\nm{a="2"} 2\n');
+    await loop.scrapeAndReport(T0);
+    scraper.set('m{a="1"} 3\nm{a="2",b=x} 4\n');
+    const bad = await loop.scrapeAndReport(T0 + 15_000);
+    expect(bad.error).toMatch(/expected label value/);
+    // The failed scrape appended no sample, only staleness markers.
+    expect(app.series('m', { a: '1' }).map((s) => (isStaleNaN(s.v) ? 'stale' : s.v))).toEqual([1, 'stale']);
+    // Cached series again, a new one in the middle: cached entries are found by their bytes (no
+    // label parsing), the new one is parsed once.
+    scraper.set('m{a="1"} 5\nm{a="3"} 6\nm{a="2"} 7\n');
+    const r = await loop.scrapeAndReport(T0 + 30_000);
+    expect(r.error).toBeNull();
+    expect(r.seriesAdded).toBe(1);
+    expect(labelCalls()).toBe(4); // 2 first seen, the malformed one, a="3
+    expect(app.last('m', { a: '2' })).toBe(7);
+    expect(app.last('m', { a: '3' })).toBe(6);
+  });
+
   it('writes staleness markers for series that disappear', async () => {
     const { app, scraper, loop } = setup();
     scraper.set('a 1\nb 1\n');

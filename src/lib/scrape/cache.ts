@@ -1,23 +1,24 @@
 /**
  * The per-target scrape cache (Prometheus' scrapeCache): maps the raw series text of an exposition
- * line (the parser's seriesKey()) to the final, relabeled label set and the storage ref, so a warm
- * scrape neither parses labels nor relabels; remembers series dropped by relabeling; and tracks
- * which label sets were seen in the previous scrape to write staleness markers for those that
- * disappeared.
+ * line to the final, relabeled label set and the storage ref, so a warm scrape neither parses
+ * labels nor relabels; remembers series dropped by relabeling; and tracks which label sets were
+ * seen in the previous scrape to write staleness markers for those that disappeared.
+ *
+ * The series are held in textparse's SeriesCache, keyed by the raw bytes (no string per sample),
+ * which also serves the parser as its series hint: a line that continues with the series expected
+ * next is recognised by one byte comparison, its label pairs neither scanned nor parsed.
  */
 import { Labels } from '../model/labels.js';
 import type { MetricKind } from '../model/metricfamily.js';
+import type { Parser } from '../textparse/interface.js';
+import { SeriesCache } from '../textparse/series-cache.js';
 
 export interface CacheEntry {
-  /** The series text (seriesKey()) this entry is for. */
-  key: string;
   ref: number;
   /** Final labels; EMPTY for a series dropped by relabeling. */
   lset: Labels;
   /** Dropped by metric relabeling: skip it. */
   dropped: boolean;
-  /** Removed from the cache (a stale prediction must not use it). */
-  deleted: boolean;
   /** The scrape iteration that last saw this series text. */
   lastIter: number;
   /** The append attempt in which the series last counted for staleness, and the one before. */
@@ -35,14 +36,8 @@ export interface MetricMetadataEntry {
 export class ScrapeCache {
   /** Current scrape iteration. */
   iter = 0;
-  readonly series = new Map<string, CacheEntry>();
-  /**
-   * The entries of the last good scrape in exposition order. Targets expose their series in the
-   * same order every time, so the entry at the same position is checked first: comparing two
-   * strings is much cheaper than hashing a fresh one for a Map lookup.
-   */
-  order: CacheEntry[] = [];
-  nextOrder: CacheEntry[] = [];
+  /** Entries by series text; the parser's series hint (ParserOptions.seriesHint). */
+  readonly series = new SeriesCache<CacheEntry>();
   readonly metadata = new Map<string, MetricMetadataEntry>();
   /**
    * Staleness is tracked with stamps instead of per-scrape sets (no Map write per sample): every
@@ -53,12 +48,23 @@ export class ScrapeCache {
   private lastGood = -1;
   private successfulCount = 0;
 
+  /** Number of cached series (dropped ones included). */
+  get size(): number {
+    return this.series.size;
+  }
+
   /**
    * Starts an append attempt. Attempts that fail are followed by an empty attempt, which then
    * marks every series of the last good scrape stale.
    */
   beginAttempt(): void {
     this.stamp++;
+  }
+
+  /** The entry for the parser's current series, if cached (a hit tells a lazy parser to trust it). */
+  find(p: Parser): CacheEntry | undefined {
+    const id = this.series.find(p);
+    return id < 0 ? undefined : this.series.value(id);
   }
 
   /** Marks `e` as appended in the current attempt (it is not stale). */
@@ -69,26 +75,20 @@ export class ScrapeCache {
     }
   }
 
-  /** Adds a series; `track` when it has no explicit timestamp (or staleness tracking is forced). */
-  add(key: string, ref: number, lset: Labels, track: boolean): CacheEntry {
-    const e: CacheEntry = {
-      key,
-      ref,
-      lset,
-      dropped: false,
-      deleted: false,
-      lastIter: this.iter,
-      tracked: -1,
-      prevTracked: -1,
-    };
-    this.series.set(key, e);
+  /**
+   * Adds the parser's current series (not cached yet); `track` when it has no explicit timestamp
+   * (or staleness tracking is forced).
+   */
+  add(p: Parser, ref: number, lset: Labels, track: boolean): CacheEntry {
+    const e: CacheEntry = { ref, lset, dropped: false, lastIter: this.iter, tracked: -1, prevTracked: -1 };
+    this.series.add(p, e);
     if (track) this.trackStaleness(e);
     return e;
   }
 
   /** Remembers a series dropped by relabeling. */
-  addDropped(key: string): CacheEntry {
-    const e = this.add(key, 0, Labels.EMPTY, false);
+  addDropped(p: Parser): CacheEntry {
+    const e = this.add(p, 0, Labels.EMPTY, false);
     e.dropped = true;
     return e;
   }
@@ -96,7 +96,9 @@ export class ScrapeCache {
   /** Number of cached series dropped by relabeling. */
   droppedCount(): number {
     let n = 0;
-    for (const e of this.series.values()) if (e.dropped) n++;
+    this.series.forEach((e) => {
+      if (e.dropped) n++;
+    });
     return n;
   }
 
@@ -116,16 +118,23 @@ export class ScrapeCache {
     if (good < 0) return;
     const cur = this.stamp;
     let stale: CacheEntry[] | null = null;
-    for (const e of this.series.values()) {
+    this.series.forEach((e) => {
       if (e.tracked !== cur && (e.tracked === good || e.prevTracked === good)) (stale ??= []).push(e);
-    }
+    });
     if (!stale) return;
-    // A label set can come from two spellings of a series: it is stale only if none was appended now.
+    // A label set can come from two spellings of a series: it is stale only if none was appended
+    // now. Keys are built (uncached: Labels.key() would keep one string per series) only for
+    // appended series that share a metric name with a stale one.
+    const key = (l: Labels) => l.toFlat().join('\xff');
+    const names = new Set<string>();
+    for (const e of stale as CacheEntry[]) names.add(e.lset.metricName());
     const live = new Set<string>();
-    for (const e of this.series.values()) if (e.tracked === cur) live.add(e.lset.key());
+    this.series.forEach((e) => {
+      if (e.tracked === cur && names.has(e.lset.metricName())) live.add(key(e.lset));
+    });
     const done = new Set<string>();
-    for (const e of stale) {
-      const k = e.lset.key();
+    for (const e of stale as CacheEntry[]) {
+      const k = key(e.lset);
       if (live.has(k) || done.has(k)) continue;
       done.add(k);
       fn(e.lset);
@@ -143,21 +152,11 @@ export class ScrapeCache {
     if (flush) this.successfulCount = count;
     else if (count > this.successfulCount * 2 + 1000) flush = true;
     if (flush) {
-      for (const [k, e] of this.series) {
-        if (e.lastIter !== this.iter) {
-          e.deleted = true;
-          this.series.delete(k);
-        }
-      }
-      for (const [k, m] of this.metadata) if (m.lastIter !== this.iter) this.metadata.delete(k);
+      const iter = this.iter;
+      this.series.sweep((e) => e.lastIter !== iter);
+      for (const [k, m] of this.metadata) if (m.lastIter !== iter) this.metadata.delete(k);
     }
     this.lastGood = this.stamp;
-    if (success) {
-      const t = this.order;
-      this.order = this.nextOrder;
-      this.nextOrder = t;
-    }
-    this.nextOrder.length = 0;
     this.iter++;
   }
 }

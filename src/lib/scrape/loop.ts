@@ -4,9 +4,9 @@
  * metric_relabel_configs, enforce limits, append through an Appender, write staleness markers for
  * series that disappeared, and append the report series (up, scrape_duration_seconds, …).
  *
- * The warm path costs one Map lookup per sample: the scrape cache maps the parser's raw seriesKey()
- * to the final label set and the storage ref, so label parsing and relabeling happen only the first
- * time a series is seen.
+ * The warm path costs one byte comparison per sample: the scrape cache maps the raw series text to
+ * the final label set and the storage ref, and predicts the next series for the parser (lazy
+ * labels), so label parsing and relabeling happen only the first time a series is seen.
  */
 import { compareStrings, Labels, LabelsBuilder, METRIC_NAME } from '../model/labels.js';
 import { STALE_NAN } from '../model/value.js';
@@ -435,7 +435,11 @@ export class ScrapeLoop {
     errs.outOfOrder = errs.duplicates = errs.outOfBounds = errs.tooOld = 0;
 
     if (body.length > 0) {
-      const created = this.parserFactory(body, contentType, { fallback: job.fallbackProtocol });
+      const created = this.parserFactory(body, contentType, {
+        fallback: job.fallbackProtocol,
+        lazyLabels: true,
+        seriesHint: cache.series,
+      });
       const p = created.parser;
       if (!p) {
         err = created.error ?? 'no parser for this Content-Type';
@@ -443,10 +447,6 @@ export class ScrapeLoop {
         const honorTs = job.honorTimestamps;
         const trackTs = job.trackTimestampsStaleness;
         const iter = cache.iter;
-        const series = cache.series;
-        const order = cache.order;
-        const nextOrder = cache.nextOrder;
-        let pos = 0;
         const withExemplars = app.appendExemplar !== undefined && created.kind === 'openmetrics';
         try {
           for (let e = p.next(); e !== null; e = p.next()) {
@@ -464,14 +464,10 @@ export class ScrapeLoop {
               continue;
             }
             total++;
-            const key = p.seriesKey();
-            // Same position as last time first (cheap string compare), then the Map.
-            let ce: CacheEntry | undefined = order[pos];
-            if (ce === undefined || ce.key !== key || ce.deleted) ce = series.get(key);
+            let ce: CacheEntry | undefined = cache.find(p);
             let alreadyScraped = false;
             let lset: Labels;
             if (ce !== undefined) {
-              nextOrder[pos++] = ce;
               alreadyScraped = ce.lastIter === iter;
               ce.lastIter = iter;
               if (ce.dropped) continue;
@@ -479,7 +475,7 @@ export class ScrapeLoop {
             } else {
               const m = this.mutate(p.labels());
               if (m === null) {
-                nextOrder[pos++] = cache.addDropped(key);
+                cache.addDropped(p);
                 continue;
               }
               if (!m.has(METRIC_NAME)) {
@@ -529,8 +525,7 @@ export class ScrapeLoop {
               if (sampleAdded) ce.ref = ref;
               if (track) cache.trackStaleness(ce);
             } else {
-              ce = cache.add(key, ref, lset, track);
-              nextOrder[pos++] = ce;
+              ce = cache.add(p, ref, lset, track);
               if (sampleAdded && !sampleLimitHit) seriesAdded++;
             }
             added++;
@@ -545,7 +540,6 @@ export class ScrapeLoop {
               }
             }
           }
-          nextOrder.length = pos;
         } catch (x) {
           if (x instanceof ParseError) err = x.message;
           else err = (x as Error).message;
