@@ -25,6 +25,9 @@ if (argv[0] === '--version' || argv[0] === 'check' || argv[0] === 'check:config'
 }
 
 async function oclif() {
-  const { execute } = await import('@oclif/core');
+  const { execute, settings } = await import('@oclif/core');
+  // bin/run.js runs the built dist/ only: with NODE_ENV=development or test in the user's shell,
+  // oclif would otherwise look for src/*.ts files (and fail on the help class).
+  settings.enableAutoTranspile = false;
   await execute({ dir: import.meta.url });
 }

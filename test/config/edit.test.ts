@@ -55,6 +55,14 @@ describe('target add/remove keep the rest of the file', () => {
     expect(() => addTarget(base, 'node', 'http://a:9100/metrics')).toThrow(/is a URL/);
     expect(() => addTarget(base, 'node', 'a')).toThrow(/has no port/);
     expect(() => addTarget(base, 'node', 'a:9100')).toThrow(/already a target of job node/);
+    // The same address with other labels would be a second target scraping the same endpoint.
+    expect(() => addTarget(base, 'node', 'a:9100', { labels: { env: 'prod' } })).toThrow(
+      'a:9100 is already a target of job node, without labels: adding it again would scrape it twice',
+    );
+    const withLabels = addTarget(base, 'node', 'z:9100', { labels: { env: 'prod' } }).text;
+    expect(() => addTarget(withLabels, 'node', 'z:9100')).toThrow(
+      /already a target of job node, with labels \{env="prod"\}/,
+    );
     expect(() => addTarget(base, 'no de', 'x:1')).toThrow(UserFacingEditError);
     const broken = base.replace('scrape_interval: 30s', 'scrape_interval: 30 s');
     expect(() => addTarget(broken, 'node', 'c:9100')).toThrow(/has errors already/);

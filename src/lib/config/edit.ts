@@ -132,9 +132,21 @@ export function addTarget(
     for (const k of SD_CONFIG_KEYS) {
       const groups = jobMap.get(k, true);
       if (k !== 'static_configs' || !isSeq(groups)) continue;
-      for (const g of groups.items)
-        if (isMap(g) && targetsOf(g).includes(target) && sameLabels(labelsOf(g), labels))
-          throw new UserFacingEditError(`${target} is already a target of job ${job}`);
+      for (const g of groups.items) {
+        if (!isMap(g) || !targetsOf(g).includes(target)) continue;
+        const has = labelsOf(g);
+        if (sameLabels(has, labels)) throw new UserFacingEditError(`${target} is already a target of job ${job}`);
+        // The same address with other labels would be scraped twice, as two targets.
+        const shown = Object.keys(has).length
+          ? `with labels {${Object.entries(has)
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(', ')}}`
+          : 'without labels';
+        throw new UserFacingEditError(
+          `${target} is already a target of job ${job}, ${shown}: adding it again would scrape it twice`,
+          `to change its labels: promctl target remove ${job} ${target}, then add it with the --label flags you want`,
+        );
+      }
     }
     let gs = jobMap.get('static_configs', true) as unknown;
     if (!isSeq(gs)) {
