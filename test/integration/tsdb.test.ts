@@ -54,6 +54,37 @@ function promtoolDump(dir: string): string[] {
     .sort();
 }
 
+/**
+ * Fragments in a WAL directory's segments (checkpoints included) by compression: walks the 7-byte
+ * fragment headers page by page, as tsdb/docs/format/wal.md lays them out.
+ */
+function walFragments(walDir: string): { snappy: number; plain: number } {
+  const out = { snappy: 0, plain: 0 };
+  for (const e of fs.readdirSync(walDir, { withFileTypes: true })) {
+    const p = join(walDir, e.name);
+    if (e.isDirectory()) {
+      const sub = walFragments(p);
+      out.snappy += sub.snappy;
+      out.plain += sub.plain;
+      continue;
+    }
+    if (!/^\d{8}$/.test(e.name)) continue;
+    const b = fs.readFileSync(p);
+    let pos = 0;
+    while (pos + 7 <= b.length) {
+      const pageEnd = (Math.floor(pos / 32768) + 1) * 32768;
+      if (pageEnd - pos < 7 || (b[pos]! & 7) === 0) {
+        pos = pageEnd;
+        continue;
+      }
+      if (b[pos]! & 8) out.snappy++;
+      else out.plain++;
+      pos += 7 + b.readUInt16BE(pos + 1);
+    }
+  }
+  return out;
+}
+
 async function ourDump(dir: string): Promise<string[]> {
   const out: string[] = [];
   await dumpSamples(dir, (l, t, v) => out.push(canon(l.toString(), t, v)));
@@ -92,6 +123,9 @@ describe.skipIf(!PROMTOOL)('tsdb interop with promtool 2.42', () => {
     const dir = tmp();
     const end = Math.floor(Date.now() / 15_000) * 15_000;
     const n = await writeWithPromctl(dir, end);
+    // promctl's default: a snappy-compressed WAL (segments and checkpoint), as Prometheus writes it.
+    expect(fs.readdirSync(join(dir, 'wal')).some((f) => f.startsWith('checkpoint.'))).toBe(true);
+    expect(walFragments(join(dir, 'wal')).snappy).toBeGreaterThan(0);
     const theirs = promtoolDump(dir);
     const ours = await ourDump(dir);
     expect(ours.length).toBe(n);
@@ -162,6 +196,7 @@ describe.skipIf(!PROMETHEUS || !PROMTOOL)('tsdb interop with a Prometheus 2.42 s
     const dir = tmp();
     const end = Math.floor(Date.now() / 15_000) * 15_000;
     await writeWithPromctl(dir, end);
+    expect(walFragments(join(dir, 'wal')).snappy).toBeGreaterThan(0);
     const ours = (await ourDump(dir)).filter((l) => !l.endsWith(' NaN')); // range selectors drop staleness markers
     const port = await freePort();
     const cfg = join(tmp(), 'prometheus.yml');
@@ -209,6 +244,8 @@ describe.skipIf(!PROMETHEUS || !PROMTOOL)('tsdb interop with a Prometheus 2.42 s
     );
     await new Promise((r) => setTimeout(r, 8000));
     await prom.stop('SIGTERM');
+    // Prometheus 2.42 compresses its WAL by default: promctl must replay snappy records.
+    expect(walFragments(join(dir, 'wal')).snappy).toBeGreaterThan(0);
     const theirs = promtoolDump(dir);
     expect(theirs.length).toBeGreaterThan(300);
     const ours = await ourDump(dir);
@@ -221,7 +258,20 @@ describe.skipIf(!PROMETHEUS || !PROMTOOL)('tsdb interop with a Prometheus 2.42 s
     app.append(0, Labels.fromObject({ __name__: 'promctl_was_here' }), Date.now(), 1);
     await app.commit();
     await db.close();
-    expect(promtoolDump(dir).some((l) => l.startsWith('{__name__="promctl_was_here"}'))).toBe(true);
+    const dump = promtoolDump(dir);
+    expect(dump.some((l) => l.startsWith('{__name__="promctl_was_here"}'))).toBe(true);
+    expect(dump.length).toBe(theirs.length + 1);
+    // With compression off, promctl's plain records sit beside Prometheus' compressed ones.
+    const before = walFragments(join(dir, 'wal'));
+    const db2 = await Tsdb.open(dir, { logger: { info: () => {}, warn: () => {} }, walCompression: false });
+    const app2 = db2.appender();
+    app2.append(0, Labels.fromObject({ __name__: 'promctl_plain', instance: 'x'.repeat(64) }), Date.now(), 2);
+    await app2.commit();
+    await db2.close();
+    expect(walFragments(join(dir, 'wal')).plain).toBeGreaterThan(before.plain);
+    const dump2 = promtoolDump(dir);
+    expect(dump2.length).toBe(theirs.length + 2);
+    expect((await ourDump(dir)).length).toBe(theirs.length + 2);
   }, 120_000);
 });
 
