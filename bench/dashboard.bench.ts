@@ -28,6 +28,7 @@ import { render } from 'ink';
 import React from 'react';
 import { PrometheusClient } from '../src/lib/api/client.js';
 import type { Dashboard } from '../src/lib/ui/dashboard/model.js';
+import { Screen } from '../src/lib/ui/dashboard/screen.js';
 import { DashboardApp, INK_OPTIONS } from '../src/lib/ui/dashboard/view.js';
 import { freePort, startProc, which } from '../test/support/procs.js';
 
@@ -141,6 +142,9 @@ async function run(url: string, rangeMs: number, peerPid?: number): Promise<Figu
     unref: () => stdin,
   });
   let frames = 0;
+  // As `promctl dashboard` does: Ink renders frames into a Screen, which writes changed lines.
+  const screen = new Screen(out);
+  screen.enter();
   const app = render(
     React.createElement(DashboardApp, {
       dashboard: dash,
@@ -152,9 +156,8 @@ async function run(url: string, rangeMs: number, peerPid?: number): Promise<Figu
     }),
     {
       ...INK_OPTIONS,
-      stdout: out as unknown as NodeJS.WriteStream,
+      stdout: screen as unknown as NodeJS.WriteStream,
       stdin: stdin as unknown as NodeJS.ReadStream,
-      patchConsole: false,
       onRender: () => frames++,
     },
   );
@@ -170,6 +173,7 @@ async function run(url: string, rangeMs: number, peerPid?: number): Promise<Figu
   const main = cpuSeconds(process.pid, process.pid) - main0;
   const peer = peerPid ? cpuSeconds(peerPid) - peer0 : undefined;
   app.unmount();
+  screen.leave();
   return {
     cpuPct: ((cpu.user + cpu.system) / 1e6 / wall) * 100,
     mainPct: (main / wall) * 100,

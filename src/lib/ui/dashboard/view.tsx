@@ -181,6 +181,8 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
   const measure = () => ({ cols: stdout.columns || 100, lines: Math.max(10, stdout.rows || 30) });
   const [size, setSize] = useState(measure);
   const [variables, setVariables] = useState<ReduceContext['variables']>([]);
+  // Queries wait for the variables' values (a literal `$instance` would be a query error).
+  const [varsReady, setVarsReady] = useState(!p.dashboard.variables?.length);
   // The data on screen and the window it was fetched for, replaced together (one render per change).
   const [frame, setFrame] = useState<Frame>({ data: new Map(), start: 0, end: 0 });
   const [state, setState] = useState<ViewState>({
@@ -224,6 +226,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
       }
       if (!alive) return;
       setVariables(out);
+      setVarsReady(true);
       setState((s) => ({ ...s, varValues: { ...chosen, ...s.varValues }, refreshSeq: s.refreshSeq + 1 }));
     })();
     return () => {
@@ -234,6 +237,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
   // Refresh loop. Range queries use a window aligned to the step (as Grafana does): the chart does not
   // shift between refreshes within a step, and a refresh that brings no new data renders nothing.
   useEffect(() => {
+    if (!varsReady) return;
     const ac = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const tick = async () => {
@@ -270,6 +274,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
     state.rangeMs,
     state.endOffsetMs,
     state.varValues,
+    varsReady,
     size.cols,
     panels,
     p.client,
