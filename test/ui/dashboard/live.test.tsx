@@ -6,7 +6,6 @@
 import { EventEmitter } from 'node:events';
 import { Chalk } from 'chalk';
 import { render } from 'ink-testing-library';
-import React from 'react';
 import { describe, expect, it } from 'vitest';
 import { alignedWindow, samePanelData, type DashboardClient } from '../../../src/lib/ui/dashboard/data.js';
 import type { Dashboard, Panel } from '../../../src/lib/ui/dashboard/model.js';
