@@ -95,7 +95,37 @@ export class FileReader {
     return off === n ? b : b.subarray(0, off);
   }
 
+  private readonly pages = new Map<number, Uint8Array>();
+  private lastP = -1;
+  private lastPage: Uint8Array | null = null;
+
+  /**
+   * Like read, for small reads of an immutable file (block index series entries, chunks): served
+   * from a few cached pages (queries read series and chunks in file order), one pread per page
+   * instead of one per call. The result may be a view into a cached page: do not modify it, and
+   * use its byteOffset with its buffer.
+   */
+  readCached(pos: number, len: number): Uint8Array {
+    const n = Math.max(0, Math.min(len, this.size - pos));
+    const p = Math.floor(pos / PAGE);
+    if (n === 0 || n > PAGE / 4 || Math.floor((pos + n - 1) / PAGE) !== p) return this.read(pos, len);
+    if (p === this.lastP) return this.lastPage!.subarray(pos - p * PAGE, pos - p * PAGE + n);
+    let page = this.pages.get(p);
+    if (page === undefined) {
+      page = this.read(p * PAGE, PAGE);
+      if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
+    } else this.pages.delete(p); // re-inserted below: most recently used last
+    this.pages.set(p, page);
+    this.lastP = p;
+    this.lastPage = page;
+    const off = pos - p * PAGE;
+    return page.subarray(off, off + n);
+  }
+
   close(): void {
+    this.pages.clear();
+    this.lastP = -1;
+    this.lastPage = null;
     try {
       fs.closeSync(this.fd);
     } catch {
@@ -103,3 +133,6 @@ export class FileReader {
     }
   }
 }
+
+const PAGE = 1 << 18;
+const MAX_PAGES = 16;

@@ -11,7 +11,11 @@ import { CorruptionError } from '../errors.js';
 import { IndexReader } from '../index/reader.js';
 import { IndexWriter, type ChunkMeta } from '../index/writer.js';
 import { postingsForMatchers } from '../index/postings.js';
-import type { ChunkData, ChunkSeries } from '../querier.js';
+import type { SampleBuffer } from '../../storage/interface.js';
+import { decodeXorInto } from '../chunkenc/decode.js';
+import { Encoding, encodingName } from '../chunkenc/xor.js';
+import { appendChunks, type ChunkData, type ChunkSeries } from '../querier.js';
+import type { Interval } from './tombstones.js';
 import { fsyncDir } from '../wal/wal.js';
 import { ChunkReader, ChunkWriter } from './chunks.js';
 import { newUlid, readMeta, writeMeta, type BlockDesc, type BlockMeta } from './meta.js';
@@ -86,21 +90,7 @@ export class Block {
       const e = this.index.series(id);
       const metas = e.chunks.filter((c) => c.maxt >= mint && c.mint <= maxt);
       if (metas.length === 0) continue;
-      const cr = this.chunkReader;
-      const deleted = this.tombstones.get(id);
-      out.push({
-        labels: e.labels,
-        deleted,
-        chunks(): ChunkData[] {
-          const raw = cr.chunks(metas.map((m) => m.ref));
-          return raw.map((r, k) => ({
-            encoding: r.encoding,
-            data: r.data,
-            mint: metas[k]!.mint,
-            maxt: metas[k]!.maxt,
-          }));
-        },
-      });
+      out.push(new BlockSeriesView(e.labels, metas, this.chunkReader, this.tombstones.get(id)));
     }
     return out;
   }
@@ -212,4 +202,33 @@ export async function writeBlock(
   fs.renameSync(tmp, final);
   fsyncDir(parent);
   return meta;
+}
+
+/** A block series as a query sees it: labels read, chunks read from the chunk files on demand. */
+class BlockSeriesView implements ChunkSeries {
+  constructor(
+    readonly labels: Labels,
+    private readonly metas: readonly ChunkMeta[],
+    private readonly cr: ChunkReader,
+    readonly deleted: Interval[] | undefined,
+  ) {}
+
+  chunks(): ChunkData[] {
+    const metas = this.metas;
+    const raw = this.cr.chunks(metas.map((m) => m.ref));
+    return raw.map((r, k) => ({ encoding: r.encoding, data: r.data, mint: metas[k]!.mint, maxt: metas[k]!.maxt }));
+  }
+
+  appendSamples(buf: SampleBuffer, mint: number, maxt: number): void {
+    const metas = this.metas;
+    if (metas.length === 1) {
+      const m = metas[0]!;
+      if (m.maxt < mint || m.mint > maxt) return;
+      const r = this.cr.chunk(m.ref);
+      if (r.encoding !== Encoding.XOR) throw new Error(`unsupported chunk encoding ${encodingName(r.encoding)}`);
+      decodeXorInto(r.data, undefined, mint, maxt, this.deleted, buf);
+      return;
+    }
+    appendChunks(this.chunks(), mint, maxt, this.deleted, buf);
+  }
 }

@@ -123,7 +123,7 @@ export class ChunkReader {
       }
       const f = this.files[seg];
       if (!f) throw new CorruptionError(this.dir, 0, `chunk reference to missing segment ${seg}`);
-      const span = f.read(first, last - first + 2048);
+      const span = f.readCached(first, last - first + 2048);
       for (let k = i; k <= j; k++) {
         const off = (refs[k]! % TWO32) - first;
         out[k] = this.parse(f, span, off, first) ?? this.chunk(refs[k]!);
@@ -158,10 +158,20 @@ export class ChunkReader {
     const off = ref % TWO32;
     const f = this.files[seg];
     if (!f) throw new CorruptionError(this.dir, 0, `chunk reference to missing segment ${seg}`);
-    let b = f.read(off, 512);
+    let b = f.readCached(off, 512);
     let c = this.parse(f, b, 0, off);
     if (!c) {
-      b = f.read(off, 1 << 20);
+      // Longer than the first read: read exactly its length (varint) + encoding + data + CRC.
+      let len = 0;
+      let mul = 1;
+      let p = 0;
+      while (p < b.length && p < 10) {
+        const x = b[p++]!;
+        len += (x & 0x7f) * mul;
+        if (x < 0x80) break;
+        mul *= 128;
+      }
+      b = f.readCached(off, p + 1 + len + 4);
       c = this.parse(f, b, 0, off);
       if (!c) throw new CorruptionError(f.path, off, 'chunk beyond end of file');
     }

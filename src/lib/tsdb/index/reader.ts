@@ -158,34 +158,51 @@ export class IndexReader implements PostingsIndex {
   /** Reads the series entry with the given id (offset/16). */
   series(id: number): SeriesEntry {
     const off = id * 16;
-    let b = this.f.read(off, 512);
-    const d0 = new Decbuf(b);
-    const len = d0.uvarint();
-    const hdr = d0.off;
-    if (b.length < hdr + len + 4) b = this.f.read(off, hdr + len + 4);
-    if (b.length < hdr + len + 4) this.corrupt(off, 'series entry beyond end of file');
-    const want = new DataView(b.buffer, b.byteOffset).getUint32(hdr + len);
-    if (crc32c(b, hdr, hdr + len) !== want) this.corrupt(off, `series ${id}: checksum mismatch`);
-    const d = new Decbuf(b, hdr, hdr + len);
+    let b = this.f.readCached(off, 512);
+    // Varints decoded in place (this runs once per series a query touches).
+    let p = 0;
+    const uv = (end: number): number => {
+      let x = 0;
+      let mul = 1;
+      for (let i = 0; i < 10; i++) {
+        if (p >= end) throw new DecodeError('unexpected end of data in varint');
+        const c = b[p++]!;
+        x += (c & 0x7f) * mul;
+        if (c < 0x80) return x;
+        mul *= 128;
+      }
+      throw new DecodeError('varint overflows 64 bits');
+    };
     try {
-      const nl = d.uvarint();
+      const len = uv(b.length);
+      const hdr = p;
+      if (b.length < hdr + len + 4) b = this.f.read(off, hdr + len + 4);
+      if (b.length < hdr + len + 4) this.corrupt(off, 'series entry beyond end of file');
+      const e = hdr + len;
+      const want = ((b[e]! << 24) | (b[e + 1]! << 16) | (b[e + 2]! << 8) | b[e + 3]!) >>> 0;
+      if (crc32c(b, hdr, e) !== want) this.corrupt(off, `series ${id}: checksum mismatch`);
+      const nl = uv(e);
       const flat: string[] = new Array(nl * 2);
-      for (let i = 0; i < nl * 2; i++) flat[i] = this.symbol(d.uvarint());
-      const nc = d.uvarint();
+      for (let i = 0; i < nl * 2; i++) flat[i] = this.symbol(uv(e));
+      const nc = uv(e);
       const chunks: ChunkMeta[] = new Array(nc);
       let prevMaxt = 0;
       let prevRef = 0;
+      const sv = (): number => {
+        const u = uv(e);
+        return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+      };
       for (let i = 0; i < nc; i++) {
         let mint: number;
         let ref: number;
         if (i === 0) {
-          mint = d.varint();
-          prevMaxt = mint + d.uvarint();
-          ref = d.uvarint();
+          mint = sv();
+          prevMaxt = mint + uv(e);
+          ref = uv(e);
         } else {
-          mint = prevMaxt + d.uvarint();
-          prevMaxt = mint + d.uvarint();
-          ref = prevRef + d.varint();
+          mint = prevMaxt + uv(e);
+          prevMaxt = mint + uv(e);
+          ref = prevRef + sv();
         }
         prevRef = ref;
         chunks[i] = { mint, maxt: prevMaxt, ref };
