@@ -129,8 +129,17 @@ describe.skipIf(!haveProm)('promctl query --data-dir on a directory written by P
       ],
       { readyUrl: `${promUrl}/-/ready` },
     );
-    await new Promise((r) => setTimeout(r, 6000));
-    t = Math.floor(Date.now() / 1000) - 1;
+    // Prometheus starts scraping some seconds after it is ready: wait for ten scrapes, then ask about
+    // a time 5 s back, so that no scrape started before it is still in flight.
+    const q = encodeURIComponent('count_over_time(demo_temperature_celsius[1m])');
+    for (let i = 0; i < 120; i++) {
+      const r = (await (await fetch(`${promUrl}/api/v1/query?query=${q}`)).json()) as {
+        data: { result: { value: [number, string] }[] };
+      };
+      if (Number(r.data.result[0]?.value[1] ?? 0) >= 10) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    t = Math.floor(Date.now() / 1000) - 5;
     const at = String(t);
     queries.push(
       ['query', 'sum by (code) (demo_requests_total)', '--time', at],
@@ -172,9 +181,10 @@ describe.skipIf(!haveProm)('promctl query --data-dir on a directory written by P
       got.push((await promctl(...q, '--data-dir', join(dir, 'data'))).stdout);
     }
     expect(got).toEqual(answers);
-    // Sanity: the data is really there.
+    // Sanity: the data is really there (so the comparison is not between empty answers).
     const n = JSON.parse(answers[2]!) as { result: { value: [number, string] }[] };
-    expect(Number(n.result[0]!.value[1])).toBeGreaterThanOrEqual(4);
+    expect(Number(n.result[0]!.value[1])).toBeGreaterThanOrEqual(2);
+    for (const a of answers) expect(a).not.toMatch(/^(\[\]|.*"result": \[\])|empty result/s);
   });
 
   it('reports a missing directory', async () => {
