@@ -148,8 +148,20 @@ export class Head implements PostingsIndex {
     for (let i = 2; i < f.length; i += 2) {
       if (f[i] === f[i - 2]) throw new StorageError(`label name "${f[i]}" is not unique: invalid sample`);
     }
-    const flat = interned ? f : f.map((x) => this.intern(x));
-    const lab = interned ? l : Labels.fromSortedFlat(flat);
+    let flat = f;
+    let lab = l;
+    if (!interned) {
+      if (Object.isFrozen(f)) {
+        flat = f.map((x) => this.intern(x));
+        lab = Labels.fromSortedFlat(flat);
+      } else {
+        // Swap the caller's strings for the interned instances in place (equal contents: no
+        // observable change) and keep its Labels: the scrape cache and the head then share one
+        // label set per series instead of two copies with their own strings.
+        const m = f as string[];
+        for (let i = 0; i < m.length; i++) m[i] = this.intern(m[i]!);
+      }
+    }
     if (ref === 0) ref = this.nextRef;
     if (this.byRef[ref] !== undefined) throw new StorageError(`series ref ${ref} already in use`);
     if (ref >= this.nextRef) this.nextRef = ref + 1;
