@@ -46,14 +46,44 @@ export function timestampJson(ms: number): string {
   return `${sign}${sec}.${frac < 100 ? (frac < 10 ? '00' : '0') : ''}${frac}`;
 }
 
+/**
+ * `"name":"value"` per label pair, cached: label strings repeat across the series of a result (and
+ * across queries), so most pairs are encoded once. Bounded: cleared when it grows past PAIR_LIMIT.
+ */
+const pairCache = new Map<string, Map<string, string>>();
+let pairCount = 0;
+const PAIR_LIMIT = 200_000;
+
+function pairJson(n: string, v: string): string {
+  let byValue = pairCache.get(n);
+  if (byValue === undefined) {
+    if (pairCount >= PAIR_LIMIT) {
+      pairCache.clear();
+      pairCount = 0;
+    }
+    pairCache.set(n, (byValue = new Map()));
+  }
+  let p = byValue.get(v);
+  if (p === undefined) {
+    if (pairCount >= PAIR_LIMIT) {
+      pairCache.clear();
+      pairCount = 0;
+      pairCache.set(n, byValue);
+      byValue.clear();
+    }
+    p = `${jsonString(n)}:${jsonString(v)}`;
+    byValue.set(v, p);
+    pairCount++;
+  }
+  return p;
+}
+
 /** `{"name":"value",…}` for a label set. */
 export function labelsJson(l: Labels): string {
-  let out = '{';
-  let first = true;
-  l.forEach((n, v) => {
-    out += `${first ? '' : ','}${jsonString(n)}:${jsonString(v)}`;
-    first = false;
-  });
+  const f = l.toFlat();
+  if (f.length === 0) return '{}';
+  let out = '{' + pairJson(f[0]!, f[1]!);
+  for (let i = 2; i < f.length; i += 2) out += ',' + pairJson(f[i]!, f[i + 1]!);
   return out + '}';
 }
 
@@ -71,9 +101,16 @@ export function resultJson(r: ResultValue): string {
       return `{"resultType":"string","result":[${JSON.stringify(r.t / 1000)},${jsonString(r.v)}]}`;
     case 'vector': {
       const parts: string[] = new Array(r.samples.length);
+      // An instant vector's samples share one timestamp: encode it once.
+      let lastT = NaN;
+      let tJson = '';
       for (let i = 0; i < r.samples.length; i++) {
         const s = r.samples[i]!;
-        parts[i] = `{"metric":${labelsJson(s.metric)},"value":${pointJson(s.t, s.v)}}`;
+        if (s.t !== lastT) {
+          lastT = s.t;
+          tJson = timestampJson(s.t);
+        }
+        parts[i] = `{"metric":${labelsJson(s.metric)},"value":[${tJson},"${formatValue(s.v)}"]}`;
       }
       return `{"resultType":"vector","result":[${parts.join(',')}]}`;
     }

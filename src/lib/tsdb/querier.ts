@@ -256,8 +256,11 @@ export function mergeSeriesSets(
 ): SeriesSet {
   const out: Series[] = [];
   const nonEmpty = lists.filter((l) => l.length > 0);
+  // A series from one source is its own Series when the source's view implements it (head and
+  // block views do, over the same [mint, maxt]): no wrapper object per series.
+  const one = (s: ChunkSeries): Series => (isSeries(s) ? s : new ChunkSeriesImpl(s.labels, [s], mint, maxt));
   if (nonEmpty.length === 1) {
-    for (const s of nonEmpty[0]!) out.push(new ChunkSeriesImpl(s.labels, [s], mint, maxt));
+    for (const s of nonEmpty[0]!) out.push(one(s));
   } else if (nonEmpty.length > 1) {
     const pos = nonEmpty.map(() => 0);
     for (;;) {
@@ -275,10 +278,14 @@ export function mergeSeriesSets(
         const l = nonEmpty[i]!;
         if (pos[i]! < l.length && l[pos[i]!]!.labels.equals(best)) parts.push(l[pos[i]!++]!);
       }
-      out.push(new ChunkSeriesImpl(best, parts, mint, maxt));
+      out.push(parts.length === 1 ? one(parts[0]!) : new ChunkSeriesImpl(best, parts, mint, maxt));
     }
   }
   return listSeriesSet(out, warnings);
+}
+
+function isSeries(s: ChunkSeries): s is ChunkSeries & Series {
+  return typeof (s as Partial<Series>).iterator === 'function';
 }
 
 export function listSeriesSet(list: readonly Series[], warnings: string[] = [], error: Error | null = null): SeriesSet {

@@ -794,8 +794,8 @@ export class Evaluator {
     for (let k = 0; k < bufs.length; k++) {
       if ((k & 255) === 0) this.checkInterrupt();
       const b = bufs[k]!;
-      const ts: number[] = sink ? NO_POINTS : [];
-      const fs: number[] = sink ? NO_POINTS : [];
+      let ts: number[] = NO_POINTS;
+      let fs: number[] = NO_POINTS;
       let n = 0;
       let lo = b.lo;
       let hi = b.lo;
@@ -820,12 +820,16 @@ export class Evaluator {
           throw err;
         }
         if (!ok) continue;
-        n++;
         if (sink) sink(k, i, ctx.out);
-        else {
+        else if (n === 0) {
+          // Exact-size arrays: an instant query's series has one point (push would reserve 17).
+          ts = [t];
+          fs = [ctx.out];
+        } else {
           ts.push(t);
           fs.push(ctx.out);
         }
+        n++;
       }
       peakWindow += win;
       if (n === 0) continue;

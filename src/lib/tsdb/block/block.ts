@@ -11,10 +11,10 @@ import { CorruptionError } from '../errors.js';
 import { IndexReader } from '../index/reader.js';
 import { IndexWriter, type ChunkMeta } from '../index/writer.js';
 import { postingsForMatchers } from '../index/postings.js';
-import type { SampleBuffer } from '../../storage/interface.js';
+import type { SampleBuffer, SampleIterator, Series } from '../../storage/interface.js';
 import { decodeXorInto } from '../chunkenc/decode.js';
 import { Encoding, encodingName } from '../chunkenc/xor.js';
-import { appendChunks, type ChunkData, type ChunkSeries } from '../querier.js';
+import { ChunksIterator, appendChunks, type ChunkData, type ChunkSeries } from '../querier.js';
 import type { Interval } from './tombstones.js';
 import { fsyncDir } from '../wal/wal.js';
 import { ChunkReader, ChunkWriter } from './chunks.js';
@@ -90,7 +90,7 @@ export class Block {
       const e = this.index.series(id);
       const metas = e.chunks.filter((c) => c.maxt >= mint && c.mint <= maxt);
       if (metas.length === 0) continue;
-      out.push(new BlockSeriesView(e.labels, metas, this.chunkReader, this.tombstones.get(id)));
+      out.push(new BlockSeriesView(e.labels, metas, this.chunkReader, this.tombstones.get(id), mint, maxt));
     }
     return out;
   }
@@ -205,13 +205,23 @@ export async function writeBlock(
 }
 
 /** A block series as a query sees it: labels read, chunks read from the chunk files on demand. */
-class BlockSeriesView implements ChunkSeries {
+class BlockSeriesView implements ChunkSeries, Series {
   constructor(
     readonly labels: Labels,
     private readonly metas: readonly ChunkMeta[],
     private readonly cr: ChunkReader,
     readonly deleted: Interval[] | undefined,
+    private readonly mint: number,
+    private readonly maxt: number,
   ) {}
+
+  iterator(): SampleIterator {
+    return new ChunksIterator(this.chunks(), this.mint, this.maxt, this.deleted);
+  }
+
+  appendTo(buf: SampleBuffer): void {
+    this.appendSamples(buf, this.mint, this.maxt);
+  }
 
   chunks(): ChunkData[] {
     const metas = this.metas;

@@ -13,12 +13,12 @@ import {
   OutOfOrderSampleError,
   StorageError,
 } from '../../storage/errors.js';
-import type { SampleBuffer } from '../../storage/interface.js';
+import type { SampleBuffer, SampleIterator, Series } from '../../storage/interface.js';
 import { decodeXorInto } from '../chunkenc/decode.js';
 import { Encoding, SAMPLES_PER_CHUNK, XorAppender } from '../chunkenc/xor.js';
 import { bits, floatBits } from '../encoding.js';
 import { postingsForMatchers, type Postings, type PostingsIndex } from '../index/postings.js';
-import type { ChunkData, ChunkSeries } from '../querier.js';
+import { ChunksIterator, type ChunkData, type ChunkSeries } from '../querier.js';
 
 export interface HeadChunk {
   data: Uint8Array;
@@ -491,7 +491,7 @@ function seriesView(s: MemSeries, mint: number, maxt: number): ChunkSeries {
  * A head series as a query sees it. Snapshot at select(): appends after it must not change what
  * this query sees (closed chunks are immutable; the open one is read up to the count at select).
  */
-class HeadSeriesView implements ChunkSeries {
+class HeadSeriesView implements ChunkSeries, Series {
   readonly labels: Labels;
   private readonly closed: readonly HeadChunk[];
   private readonly app: XorAppender | null;
@@ -523,6 +523,14 @@ class HeadSeriesView implements ChunkSeries {
       out.push({ encoding: Encoding.XOR, data: this.app.buf, count: this.count, mint: this.appMint, maxt: this.lastT });
     }
     return out;
+  }
+
+  iterator(): SampleIterator {
+    return new ChunksIterator(this.chunks(), this.mint, this.maxt);
+  }
+
+  appendTo(buf: SampleBuffer): void {
+    this.appendSamples(buf, this.mint, this.maxt);
   }
 
   appendSamples(buf: SampleBuffer, mint: number, maxt: number): void {
