@@ -305,13 +305,15 @@ async function walReplay(): Promise<void> {
   );
   gc();
   const c0 = cpuSecs();
+  const w0 = performance.now();
   const db = await Tsdb.open(dir, { logger: quiet, autoCompact: false });
   const secs = cpuSecs() - c0;
+  const wallSecs = (performance.now() - w0) / 1000;
   const st = db.stats();
   await db.close();
   line(
     `promctl WAL replay (${N / 1000}k series, ${(N * 3) / 1000}k samples)`,
-    `${fmt(secs, 3)} CPU-s (${fmt((secs / N) * 1e6, 2)} µs/series), head series ${st.headSeries}`,
+    `${fmt(secs, 3)} CPU-s (${fmt((secs / N) * 1e6, 2)} µs/series; wall ${fmt(wallSecs, 2)} s), head series ${st.headSeries}`,
   );
   if (!PROMETHEUS) return;
   const port = await freePort();

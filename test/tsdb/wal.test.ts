@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Labels } from '../../src/lib/model/labels.js';
 import { STALE_NAN, isStaleNaN } from '../../src/lib/model/value.js';
-import { crc32c } from '../../src/lib/tsdb/encoding.js';
+import { Encbuf, crc32c } from '../../src/lib/tsdb/encoding.js';
 import { createCheckpoint } from '../../src/lib/tsdb/wal/checkpoint.js';
 import {
   ByteInterner,
@@ -13,6 +13,7 @@ import {
   encodeSamples,
   encodeSeries,
   encodeTombstones,
+  filterSeriesRecord,
 } from '../../src/lib/tsdb/wal/record.js';
 import { snappyDecode } from '../../src/lib/tsdb/wal/snappy.js';
 import {
@@ -78,6 +79,20 @@ describe('WAL records (tsdb/record)', () => {
     );
     expect(decodeSeries(many, bi).every((s, i) => s.labels.get('id') === String(i))).toBe(true);
     expect(decodeSeries(many, bi).every((s, i) => s.labels.get('id') === String(i))).toBe(true);
+  });
+
+  it('filters series records byte for byte (checkpoints)', () => {
+    const series = Array.from({ length: 50 }, (_, i) => ({
+      ref: i * 3 + 1,
+      labels: Labels.fromObject({ __name__: 'm', i: String(i), ...(i % 2 ? { odd: 'yes' } : {}) }),
+    }));
+    const rec = encodeSeries(series).slice();
+    const keep = (ref: number): boolean => ref % 2 === 0;
+    const out = new Encbuf();
+    expect(filterSeriesRecord(rec, keep, out)).toEqual({ kept: 25, total: 50 });
+    expect(hex(out.get())).toBe(hex(encodeSeries(series.filter((s) => keep(s.ref)))));
+    expect(filterSeriesRecord(rec, () => false, out)).toEqual({ kept: 0, total: 50 });
+    expect(() => filterSeriesRecord(rec.subarray(0, rec.length - 1), keep, out)).toThrow(/unexpected end/);
   });
 
   it('encodes tombstones', () => {

@@ -11,11 +11,10 @@ import { Encbuf } from '../encoding.js';
 import {
   RecordType,
   decodeSamples,
-  decodeSeries,
   decodeTombstones,
   encodeSamples,
-  encodeSeries,
   encodeTombstones,
+  filterSeriesRecord,
   recordType,
 } from './record.js';
 import { WalWriter, fsyncDir, listCheckpoints, listSegments, readSegmentRecords, segmentName } from './wal.js';
@@ -64,11 +63,10 @@ export function createCheckpoint(
       for (const { rec } of readSegmentRecords(file)) {
         switch (recordType(rec)) {
           case RecordType.Series: {
-            const all = decodeSeries(rec);
-            const kept = all.filter((s) => keep(s.ref));
-            stats.totalSeries += all.length;
-            stats.droppedSeries += all.length - kept.length;
-            if (kept.length) w.log([encodeSeries(kept, enc).slice()]);
+            const { kept, total } = filterSeriesRecord(rec, keep, enc);
+            stats.totalSeries += total;
+            stats.droppedSeries += total - kept;
+            if (kept) w.log([enc.get()]);
             break;
           }
           case RecordType.Samples: {
@@ -87,12 +85,12 @@ export function createCheckpoint(
             }
             stats.totalSamples += s.length;
             stats.droppedSamples += s.length - n;
-            if (n) w.log([encodeSamples({ refs, ts, vs, length: n }, enc).slice()]);
+            if (n) w.log([encodeSamples({ refs, ts, vs, length: n }, enc)]);
             break;
           }
           case RecordType.Tombstones: {
             const st = decodeTombstones(rec).filter((x) => keep(x.ref) && x.maxt >= mint);
-            if (st.length) w.log([encodeTombstones(st, enc).slice()]);
+            if (st.length) w.log([encodeTombstones(st, enc)]);
             break;
           }
           default:

@@ -181,6 +181,40 @@ export function forEachSeries(
   }
 }
 
+/**
+ * The entries of a Series record whose ref passes `keep`, copied byte for byte (no label strings
+ * are decoded: checkpoints only filter). Returns the kept and total counts; `out` holds the new
+ * record (type byte included) when kept > 0.
+ */
+export function filterSeriesRecord(
+  rec: Uint8Array,
+  keep: (ref: number) => boolean,
+  out: Encbuf,
+): { kept: number; total: number } {
+  if (rec[0] !== RecordType.Series) throw new RecordError('not a series record');
+  const d = new Decbuf(rec, 1);
+  out.reset();
+  out.putByte(RecordType.Series);
+  let kept = 0;
+  let total = 0;
+  while (d.remaining() > 0) {
+    const start = d.off;
+    const ref = d.be64();
+    const n = d.uvarint();
+    for (let i = 0; i < n * 2; i++) {
+      const len = d.uvarint();
+      if (d.off + len > d.end) throw new RecordError('unexpected end of series record');
+      d.off += len;
+    }
+    total++;
+    if (keep(ref)) {
+      kept++;
+      out.putBytes(rec.subarray(start, d.off));
+    }
+  }
+  return { kept, total };
+}
+
 /** Labels from a flat list that should already be sorted (re-sorts when it is not). */
 export function labelsFromFlat(flat: string[]): Labels {
   for (let i = 2; i < flat.length; i += 2) {
