@@ -77,9 +77,11 @@ export class HttpScraper implements Scraper {
     const limit = this.o.bodySizeLimit > 0 ? Math.max(1, this.o.bodySizeLimit - 1) : Infinity;
     return new Promise<ScrapeResponse>((resolve, reject) => {
       const h = new ScrapeHandler(url, limit, signal, resolve, reject);
-      h.timer = setTimeout(() => h.fail(new Error(`Get "${url}": context deadline exceeded`)), this.o.timeoutMs);
+      h.timer = setTimeout(() => h.fail(h.error('context deadline exceeded')), this.o.timeoutMs);
       signal.addEventListener('abort', h, { once: true });
-      this.o.client.dispatcher.dispatch({ origin: this.origin, path: this.path, method: 'GET', headers }, h);
+      // throwOnMaxRedirect: like Go's client, too many redirects is an error, not the last 3xx.
+      const opts = { origin: this.origin, path: this.path, method: 'GET', headers, throwOnMaxRedirect: true };
+      this.o.client.dispatcher.dispatch(opts as Dispatcher.DispatchOptions, h);
     });
   }
 }
@@ -100,6 +102,8 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
   private abortFn: ((err: Error) => void) | null = null;
   private settled = false;
   private statusErr: string | null = null;
+  /** A 200 response's headers arrived: errors now come from reading the body. */
+  private inBody = false;
   private contentType = '';
   private gunzip: Gunzip | null = null;
   private gunzipDone: Promise<void> | null = null;
@@ -114,9 +118,18 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (e: Error) => void,
   ) {}
 
+  /**
+   * The per-target error for `msg`, as Prometheus words it: errors of the request (connecting,
+   * redirects, waiting for the response headers) are Go's url.Error `Get "<url>": <msg>`; errors
+   * while reading the body come bare (`unexpected EOF`, `context deadline exceeded`).
+   */
+  error(msg: string): Error {
+    return new Error(this.inBody ? msg : `Get "${this.url}": ${msg}`);
+  }
+
   /** The stop signal's abort listener. */
   handleEvent(): void {
-    this.fail(new Error(`Get "${this.url}": context canceled`));
+    this.fail(this.error('context canceled'));
   }
 
   private finish(): void {
@@ -155,6 +168,7 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
       this.statusErr = `server returned HTTP status ${httpStatusText(statusCode)}`;
       return true;
     }
+    this.inBody = true;
     if (enc.trim().toLowerCase() === 'gzip') {
       const gz = (this.gunzip = createGunzip());
       this.gunzipDone = new Promise<void>((res, rej) => {
@@ -210,16 +224,29 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
         this.finish();
         this.resolve({ body: Buffer.concat(this.chunks, this.total), contentType: this.contentType });
       },
-      (e: Error) => this.fail(new Error(`invalid gzip body: ${e.message}`)),
+      (e: Error) => this.fail(new Error(gzipError(e))),
     );
   }
 
   onError(err: Error): void {
     if (this.settled) return;
-    this.fail(new Error(`Get "${this.url}": ${describeNetError(err)}`));
+    const m = err.message ?? '';
+    // undici's redirect handler: a Location already visited, or more than 10 hops.
+    if (m.startsWith('Redirect loop detected') || m === 'max redirects') {
+      this.fail(this.error('stopped after 10 redirects'));
+    } else this.fail(this.error(describeNetError(err)));
   }
 
   onUpgrade(): void {
     this.onError(new Error('unexpected upgrade'));
   }
+}
+
+/** Go's gzip/flate wording for a zlib error while decompressing a body. */
+function gzipError(e: Error): string {
+  const m = e.message ?? String(e);
+  if (m === 'incorrect header check') return 'gzip: invalid header';
+  if (m === 'incorrect data check' || m === 'incorrect length check') return 'gzip: invalid checksum';
+  if (m === 'unexpected end of file') return 'unexpected EOF';
+  return `flate: corrupt input (${m})`;
 }
