@@ -276,6 +276,174 @@ const cases: Case[] = [
   },
 ];
 
+/**
+ * Defaults (separator ";", regex "(.*)", replacement "$1", action replace), full anchoring of every
+ * regex, and what happens when replace produces a label name that is not valid: each action once
+ * more, each row checked under the name validation scheme it names (Prometheus 3's utf8 default,
+ * or the legacy [a-zA-Z_][a-zA-Z0-9_]* of Prometheus 2 and `metric_name_validation_scheme: legacy`).
+ */
+const more: (Case & { scheme?: 'utf8' | 'legacy' })[] = [
+  {
+    name: 'defaults: replace joins the source labels with ";" and copies them whole',
+    input: { a: 'foo', b: 'bar' },
+    rules: [{ source_labels: ['a', 'b'], target_label: 'x' }],
+    output: { a: 'foo', b: 'bar', x: 'foo;bar' },
+  },
+  {
+    name: 'defaults: an absent source label joins as the empty string',
+    input: { a: 'foo' },
+    rules: [{ source_labels: ['a', 'missing', 'a'], target_label: 'x' }],
+    output: { a: 'foo', x: 'foo;;foo' },
+  },
+  {
+    name: 'defaults: replace from nothing gives "" and deletes the target',
+    input: { a: 'foo', x: 'old' },
+    rules: [{ target_label: 'x' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'separator is used between source labels and nowhere else',
+    input: { a: 'foo', b: 'bar' },
+    rules: [{ source_labels: ['a', 'b'], separator: '', regex: 'foob(.*)', target_label: 'x' }],
+    output: { a: 'foo', b: 'bar', x: 'ar' },
+  },
+  {
+    name: 'anchoring: keep with "f" does not match "foo"',
+    input: { a: 'foo' },
+    rules: [{ source_labels: ['a'], regex: 'f', action: 'keep' }],
+    drop: true,
+  },
+  {
+    name: 'anchoring: drop with "o+" does not match "foo"',
+    input: { a: 'foo' },
+    rules: [{ source_labels: ['a'], regex: 'o+', action: 'drop' }],
+    output: { a: 'foo' },
+  },
+  {
+    name: 'anchoring: an alternation is anchored as a whole ("foo|x" keeps "foo", not "foox")',
+    input: { a: 'foox' },
+    rules: [{ source_labels: ['a'], regex: 'foo|x', action: 'keep' }],
+    drop: true,
+  },
+  {
+    name: 'anchoring: replace with a partial match does nothing',
+    input: { a: 'foobar' },
+    rules: [{ source_labels: ['a'], regex: 'bar', target_label: 'x', replacement: 'y' }],
+    output: { a: 'foobar' },
+  },
+  {
+    name: 'anchoring: labeldrop "b" drops "b" only, not "bb"',
+    input: { b: '1', bb: '2', ab: '3' },
+    rules: [{ regex: 'b', action: 'labeldrop' }],
+    output: { bb: '2', ab: '3' },
+  },
+  {
+    name: 'anchoring: labelkeep "a.*" keeps names that start with a',
+    input: { a: '1', ab: '2', ba: '3' },
+    rules: [{ regex: 'a.*', action: 'labelkeep' }],
+    output: { a: '1', ab: '2' },
+  },
+  {
+    name: 'anchoring: labelmap "a" maps the name "a" only',
+    input: { a: '1', ab: '2' },
+    rules: [{ regex: 'a', replacement: 'z', action: 'labelmap' }],
+    output: { a: '1', ab: '2', z: '1' },
+  },
+  {
+    name: 'replace into an invalid legacy name (starts with a digit) is skipped under legacy',
+    scheme: 'legacy',
+    input: { a: '1abc' },
+    rules: [{ source_labels: ['a'], regex: '(.*)', target_label: '${1}', replacement: 'v' }],
+    output: { a: '1abc' },
+  },
+  {
+    name: 'the same name is valid UTF-8, so utf8 validation (Prometheus 3) sets it',
+    scheme: 'utf8',
+    input: { a: '1abc' },
+    rules: [{ source_labels: ['a'], regex: '(.*)', target_label: '${1}', replacement: 'v' }],
+    output: { a: '1abc', '1abc': 'v' },
+  },
+  {
+    name: 'replace into a name with a dash is skipped under legacy',
+    scheme: 'legacy',
+    input: { a: 'x-y' },
+    rules: [{ source_labels: ['a'], target_label: 'n_${1}', replacement: 'v' }],
+    output: { a: 'x-y' },
+  },
+  {
+    name: 'replace into an empty name is skipped under either scheme',
+    input: { a: '' },
+    rules: [{ source_labels: ['a'], target_label: '${1}', replacement: 'v' }],
+    output: {},
+  },
+  {
+    name: 'keep: several source labels joined by the separator',
+    input: { a: 'x', b: 'y' },
+    rules: [{ source_labels: ['a', 'b'], separator: '/', regex: 'x/y', action: 'keep' }],
+    output: { a: 'x', b: 'y' },
+  },
+  {
+    name: 'drop: several source labels, default separator',
+    input: { a: 'x', b: 'y' },
+    rules: [{ source_labels: ['a', 'b'], regex: 'x;y', action: 'drop' }],
+    drop: true,
+  },
+  {
+    name: 'keepequal: joined source labels compared with the target label',
+    input: { a: 'x', b: 'y', t: 'x;y' },
+    rules: [{ source_labels: ['a', 'b'], target_label: 't', action: 'keepequal' }],
+    output: { a: 'x', b: 'y', t: 'x;y' },
+  },
+  {
+    name: 'dropequal: an absent source equals an absent target ("" = "")',
+    input: { a: 'x' },
+    rules: [{ source_labels: ['missing'], target_label: 'also_missing', action: 'dropequal' }],
+    drop: true,
+  },
+  {
+    name: 'hashmod: several source labels are hashed joined ("foo;bar")',
+    input: { a: 'foo', b: 'bar' },
+    rules: [{ source_labels: ['a', 'b'], target_label: 'h', modulus: 1000, action: 'hashmod' }],
+    output: { a: 'foo', b: 'bar', h: hashmod('foo;bar', 1000) },
+  },
+  {
+    name: 'lowercase/uppercase of joined labels; an absent source deletes the target',
+    input: { a: 'MiXeD', b: 'Case', lo: 'old' },
+    rules: [
+      { source_labels: ['a', 'b'], target_label: 'lo', action: 'lowercase' },
+      { source_labels: ['a', 'b'], separator: '-', target_label: 'up', action: 'uppercase' },
+      { source_labels: ['missing'], target_label: 'a', action: 'lowercase' },
+    ],
+    output: { b: 'Case', lo: 'mixed;case', up: 'MIXED-CASE' },
+  },
+  {
+    name: "lowercase/uppercase map code point by code point, as Go's strings.ToLower/ToUpper",
+    input: { a: 'ΟΔΟΣ İ', b: 'straße ǆ' },
+    rules: [
+      { source_labels: ['a'], target_label: 'lo', action: 'lowercase' },
+      { source_labels: ['b'], target_label: 'up', action: 'uppercase' },
+    ],
+    output: { a: 'ΟΔΟΣ İ', b: 'straße ǆ', lo: 'οδοσ i', up: 'STRAßE Ǆ' },
+  },
+  {
+    name: 'labelmap keeps the original label and copies the value under the new name',
+    input: { __meta_x_a: '1', __meta_x_b: '2', c: '3' },
+    rules: [{ regex: '__meta_x_(.+)', action: 'labelmap' }],
+    output: { __meta_x_a: '1', __meta_x_b: '2', c: '3', a: '1', b: '2' },
+  },
+];
+
+describe('relabel: defaults, anchoring and label name validity', () => {
+  for (const c of more) {
+    it(`${c.name}${c.scheme ? ` [${c.scheme}]` : ''}`, () => {
+      const rules = c.rules.map((r, i) => compileRelabelConfig(r, c.scheme ?? 'utf8', i));
+      const res = relabel(Labels.fromObject(c.input), rules);
+      if (c.drop) expect(res).toBeNull();
+      else expect(res?.toObject()).toEqual(c.output);
+    });
+  }
+});
+
 describe('relabel', () => {
   for (const c of cases) {
     it(c.name, () => {

@@ -252,10 +252,10 @@ function relabelOne(c: CompiledRelabel, lb: LabelsBuilder): boolean {
       return true;
     }
     case 'lowercase':
-      lb.set(c.targetLabel, val.toLowerCase());
+      lb.set(c.targetLabel, goLower(val));
       return true;
     case 'uppercase':
-      lb.set(c.targetLabel, val.toUpperCase());
+      lb.set(c.targetLabel, goUpper(val));
       return true;
     case 'hashmod':
       lb.set(c.targetLabel, hashmod(val, c.modulus));
@@ -283,6 +283,37 @@ function relabelOne(c: CompiledRelabel, lb: LabelsBuilder): boolean {
       return true;
     }
   }
+}
+
+/** Whether `s` is all ASCII (JS and Go case mappings agree there). */
+function ascii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Go's strings.ToLower / ToUpper: each code point on its own, by its simple case mapping. JS's
+ * toLowerCase/toUpperCase use full, context-sensitive mappings ("ß" → "SS", final "Σ" → "ς",
+ * "İ" → "i̇"), which Go does not: a code point whose JS mapping is not a single code point keeps
+ * Go's simple mapping (İ → i) or stays as it is.
+ */
+function mapCase(s: string, upper: boolean): string {
+  if (ascii(s)) return upper ? s.toUpperCase() : s.toLowerCase();
+  let out = '';
+  for (const ch of s) {
+    const m = upper ? ch.toUpperCase() : ch.toLowerCase();
+    if ([...m].length === 1) out += m;
+    else out += !upper && ch === '\u0130' ? 'i' : ch;
+  }
+  return out;
+}
+
+export function goLower(s: string): string {
+  return mapCase(s, false);
+}
+
+export function goUpper(s: string): string {
+  return mapCase(s, true);
 }
 
 /**
