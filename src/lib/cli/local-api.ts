@@ -40,7 +40,9 @@ export function lockHolder(dir: string): number | null {
       /* no /proc/locks */
     }
   }
-  return openedBy(dir);
+  // A stale pid lock is promctl's own after a crash (a running promctl rewrites it): nothing holds DIR.
+  // Otherwise the directory may be Prometheus', which need not lock it: look for open files.
+  return text ? null : openedBy(dir);
 }
 
 /** A process (other than this one) with a file under dir open, from /proc (Linux); null elsewhere. */
