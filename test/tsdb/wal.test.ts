@@ -73,6 +73,22 @@ describe('WAL records (tsdb/record)', () => {
     expect(fresh.filter((s) => s === 'up' || s === 'job' || s === 'x' || s === '__name__')).toHaveLength(4);
     expect(fresh.filter((s) => s === 'Zürich')).toHaveLength(2);
     expect(got[1]!.labels.get('job')).toBe(got[2]!.labels.get('job'));
+    // Multi-byte uvarints: a 300-byte value and 130 labels.
+    const wide = Labels.fromObject(Object.fromEntries(Array.from({ length: 130 }, (_, i) => [`l${i}`, 'v'.repeat(i)])));
+    const long = Labels.fromObject({ __name__: 'x'.repeat(300) });
+    for (const intern of [bi, (x: string): string => x]) {
+      const back = decodeSeries(
+        encodeSeries([
+          { ref: 7, labels: wide },
+          { ref: 2 ** 40, labels: long },
+        ]),
+        intern,
+      );
+      expect(back.map((x) => x.ref)).toEqual([7, 2 ** 40]);
+      expect(back[0]!.labels.equals(wide)).toBe(true);
+      expect(back[0]!.labels.size).toBe(129);
+      expect(back[1]!.labels.metricName()).toBe('x'.repeat(300));
+    }
     // Many distinct strings (table growth) still resolve to themselves.
     const many = encodeSeries(
       Array.from({ length: 5000 }, (_, i) => ({ ref: i + 1, labels: Labels.fromObject({ id: String(i) }) })),

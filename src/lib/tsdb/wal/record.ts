@@ -161,21 +161,35 @@ export function forEachSeries(
   fn: (ref: number, labels: Labels) => void,
 ): void {
   if (rec[0] !== RecordType.Series) throw new RecordError('not a series record');
-  const d = new Decbuf(rec, 1);
   const bi = intern instanceof ByteInterner ? intern : null;
   const sfn = intern instanceof ByteInterner ? null : intern;
-  while (d.remaining() > 0) {
-    const ref = d.be64();
-    const n = d.uvarint();
-    const flat: string[] = new Array(n * 2);
+  const end = rec.length;
+  let p = 1;
+  // Byte-level reads with one bounds check per field (this runs once per series on replay).
+  while (p < end) {
+    if (p + 9 > end) throw new RecordError('unexpected end of series record');
+    const ref =
+      (((rec[p]! << 24) | (rec[p + 1]! << 16) | (rec[p + 2]! << 8) | rec[p + 3]!) >>> 0) * 4294967296 +
+      (((rec[p + 4]! << 24) | (rec[p + 5]! << 16) | (rec[p + 6]! << 8) | rec[p + 7]!) >>> 0);
+    p += 8;
+    let n = rec[p++]!;
+    if (n >= 0x80) {
+      const d = new Decbuf(rec, p - 1);
+      n = d.uvarint();
+      p = d.off;
+    }
+    const flat: string[] = new Array<string>(n * 2);
     for (let i = 0; i < n * 2; i++) {
-      if (bi !== null) {
-        const len = d.uvarint();
-        const st = d.off;
-        if (st + len > d.end) throw new RecordError('unexpected end of series record');
-        d.off = st + len;
-        flat[i] = bi.get(rec, st, st + len);
-      } else flat[i] = sfn!(d.uvarintStr());
+      if (p >= end) throw new RecordError('unexpected end of series record');
+      let len = rec[p++]!;
+      if (len >= 0x80) {
+        const d = new Decbuf(rec, p - 1);
+        len = d.uvarint();
+        p = d.off;
+      }
+      if (p + len > end) throw new RecordError('unexpected end of series record');
+      flat[i] = bi !== null ? bi.get(rec, p, p + len) : sfn!(decodeUtf8(rec, p, p + len));
+      p += len;
     }
     fn(ref, labelsFromFlat(flat));
   }
