@@ -262,7 +262,7 @@ function ago(iso) {
 async function loadAlerts() {
   const el = $('#alerts');
   try {
-    const { data } = await api('rules', { type: 'alert' });
+    const { data } = await api('rules?type=alert'); // GET: /api/v1/rules takes no POST, as in Prometheus
     const rules = data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));
     el.innerHTML = rules.length
       ? rules
