@@ -5,6 +5,7 @@
  * these machines run no systemd).
  */
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import {
   cpSync,
   existsSync,
@@ -24,6 +25,7 @@ import { createNodeCollector } from '../../src/lib/hostmetrics/index.js';
 import {
   applyPlan,
   defaultConfigYaml,
+  identifyPort,
   installOptionsFromFlags,
   nodeExporterUnit,
   planInstall,
@@ -149,6 +151,39 @@ describe('install --systemd --root (the command)', () => {
     }
   });
 
+  it('without --yes and without a terminal: asks for --yes, writes nothing', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'promctl-notty-'));
+    try {
+      const r = cli(['install', '--systemd', '--root', fresh]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/^error: not a terminal: nothing applied\nhint: pass --yes/m);
+      expect(readdirSync(fresh)).toEqual([]);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+
+  it('uninstall --systemd removes the units and keeps data and config; --purge removes them too', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'promctl-uninstall-'));
+    try {
+      cpSync(stage, copy, { recursive: true });
+      const r = cli(['uninstall', '--systemd', '--root', copy, '--yes']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const left = [...walk(copy).keys()].sort();
+      expect(left).not.toContain('/etc/systemd/system/promctl.service');
+      expect(left).not.toContain('/etc/systemd/system/promctl-node-exporter.service');
+      for (const kept of ['/etc/promctl/prometheus.yml', '/var/lib/promctl', '/var/lib/promctl-node-exporter'])
+        expect(left).toContain(kept);
+      const p = cli(['uninstall', '--systemd', '--root', copy, '--yes', '--purge']);
+      expect(p.status).toBe(0);
+      const after = [...walk(copy).keys()];
+      expect(after.filter((k) => /promctl/.test(k))).toEqual([]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
   it('bad input: a clear error, exit 2, no stack', () => {
     const r = cli(['install', '--systemd', '--root', stage, '--retention', 'forever', '--yes']);
     expect(r.status).toBe(2);
@@ -187,6 +222,81 @@ describe('install --systemd --root (the command)', () => {
     },
   );
 });
+
+describe.skipIf(!which('prometheus') || !which('prometheus-node-exporter'))(
+  'preflight names what already listens on a port (real Prometheus and node_exporter)',
+  () => {
+    it('identifies Prometheus, node_exporter, promctl, another server and a free port', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'promctl-ports-'));
+      const [pp, np, cp, sp, free] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ];
+      writeFileSync(join(dir, 'p.yml'), 'global: {scrape_interval: 1m}\n');
+      const procs = [
+        await startProc(
+          'prometheus',
+          [
+            `--config.file=${join(dir, 'p.yml')}`,
+            `--storage.tsdb.path=${join(dir, 'data')}`,
+            `--web.listen-address=127.0.0.1:${pp}`,
+          ],
+          { readyUrl: `http://127.0.0.1:${pp}/-/ready` },
+        ),
+        await startProc('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${np}`], {
+          readyUrl: `http://127.0.0.1:${np}/metrics`,
+        }),
+        await startProc(
+          process.execPath,
+          ['--import', 'tsx', join(repoRoot, 'bin/dev.js'), 'exporter', 'node', `--web.listen-address=127.0.0.1:${cp}`],
+          {
+            readyUrl: `http://127.0.0.1:${cp}/metrics`,
+            timeoutMs: 60_000,
+            cwd: repoRoot,
+            env: { ...process.env, NODE_ENV: 'development' },
+          },
+        ),
+        await startProc(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(repoRoot, 'bin/dev.js'),
+            'serve',
+            `--storage.tsdb.path=${join(dir, 'promctl-data')}`,
+            `--web.listen-address=127.0.0.1:${sp}`,
+          ],
+          {
+            readyUrl: `http://127.0.0.1:${sp}/-/ready`,
+            timeoutMs: 60_000,
+            cwd: repoRoot,
+            env: { ...process.env, NODE_ENV: 'development' },
+          },
+        ),
+      ];
+      try {
+        expect(await identifyPort('127.0.0.1', pp)).toBe('prometheus');
+        expect(await identifyPort('127.0.0.1', np)).toBe('node_exporter');
+        expect(await identifyPort('127.0.0.1', cp)).toBe('promctl');
+        expect(await identifyPort('127.0.0.1', sp)).toBe('promctl');
+        expect(await identifyPort('127.0.0.1', free)).toBe('free');
+        const other = createServer((_q, r) => r.writeHead(404).end('not found'));
+        await new Promise<void>((r) => other.listen(free, '127.0.0.1', r));
+        try {
+          expect(await identifyPort('127.0.0.1', free)).toBe('other');
+        } finally {
+          other.close();
+        }
+      } finally {
+        for (const p of procs) await p.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
 
 const canSandbox =
   userInfo().uid === 0 &&
@@ -387,6 +497,16 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
       const pct = Number(cpu[0]!.value[1]);
       expect(pct).toBeGreaterThanOrEqual(0);
       expect(pct).toBeLessThanOrEqual(100);
+      // The installer's own health-check steps pass against the running services.
+      const health = planInstall(opts, realHostView('')).steps.filter((s) => s.kind === 'health');
+      const checked = await applyPlan(
+        { action: 'install', root: '', steps: health },
+        realExecutor('', realHostView('')),
+      );
+      expect(checked.results.map((r) => [r.outcome, r.detail])).toEqual([
+        ['done', `200 http://${opts.listenAddress}/-/ready`],
+        ['done', `200 http://${opts.nodeListenAddress}/metrics`],
+      ]);
       // It wrote its TSDB (WAL) in the data directory, as the service user.
       expect(statSync(join(opts.dataDir, 'wal')).uid).toBe(nobody.uid);
       // ExecReload: SIGHUP reloads the configuration and the server keeps serving.

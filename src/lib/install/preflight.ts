@@ -139,13 +139,20 @@ export async function identifyPort(host: string, port: number): Promise<PortUser
   });
   if (!open) return 'free';
   try {
-    const res = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`, {
+    const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const res = await fetch(`${base}/metrics`, {
       signal: AbortSignal.timeout(2000),
     });
     const body = await res.text();
-    if (/^promctl_build_info/m.test(body)) return 'promctl';
+    // promctl serve reports prometheus_build_info with revision "promctl"; promctl exporter node has
+    // no build info but names itself on its landing page.
+    if (/^prometheus_build_info\{[^}]*revision="promctl"/m.test(body)) return 'promctl';
     if (/^node_exporter_build_info/m.test(body)) return 'node_exporter';
     if (/^prometheus_build_info/m.test(body)) return 'prometheus';
+    if (/^node_cpu_seconds_total/m.test(body)) {
+      const landing = await fetch(`${base}/`, { signal: AbortSignal.timeout(2000) });
+      if ((await landing.text()).includes('promctl node exporter')) return 'promctl';
+    }
   } catch {
     // not HTTP
   }
