@@ -47,6 +47,16 @@ describe('check config report', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('names at most 10 jobs on the success line', async () => {
+    const jobs = Array.from({ length: 12 }, (_, i) => `  - job_name: j${i}\n`).join('');
+    writeFileSync(join(dir, 'many.yml'), `scrape_configs:\n${jobs}`);
+    const r = await run({ files: ['many.yml'] });
+    expect(r.stdout).toContain(
+      ': valid Prometheus config: 12 scrape jobs (j0, j1, j2, j3, j4, j5, j6, j7, j8, j9, …)\n',
+    );
+    expect(r.result.files[0]!.jobs).toHaveLength(12);
+  });
+
   it('every error of a file in one run, each with file:line:column and a caret; exit 1', async () => {
     const r = await run({ files: ['bad.yml', 'ok.yml'] });
     expect(r.exitCode).toBe(1);

@@ -84,6 +84,9 @@ function rulesChecker(lint: 'duplicate-rules' | 'none', counter: { lint: number 
   };
 }
 
+/** Job names listed on the success line (a generated config may have thousands). */
+const MAX_NAMES = 10;
+
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
@@ -126,7 +129,8 @@ export async function runCheckConfig(
       const c = io.color;
       const rules = r.ruleFiles.flatMap((rf) => rf.files);
       const ruleCount = rules.reduce((n, f) => n + (f.rules ?? 0), 0);
-      const jobs = r.jobs.length ? `${plural(r.jobs.length, 'scrape job')} (${r.jobs.join(', ')})` : 'no scrape jobs';
+      const names = r.jobs.length > MAX_NAMES ? [...r.jobs.slice(0, MAX_NAMES), '…'] : r.jobs;
+      const jobs = r.jobs.length ? `${plural(r.jobs.length, 'scrape job')} (${names.join(', ')})` : 'no scrape jobs';
       const ruleText = rules.length ? `, ${plural(rules.length, 'rule file')} (${plural(ruleCount, 'rule')})` : '';
       const warn = warnings ? c.yellow(`, ${plural(warnings, 'warning')}`) : '';
       io.stdout.write(`${c.green('✔')} ${file}: valid Prometheus config: ${jobs}${ruleText}${warn}\n`);
