@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { numError, parseFloatBytes, parseIntBytes, quoteBytes, validUtf8 } from '../../src/lib/textparse/bytes.js';
+import {
+  lineEnd,
+  lineHi,
+  numError,
+  parseFloatBytes,
+  parseIntBytes,
+  quoteBytes,
+  validUtf8,
+} from '../../src/lib/textparse/bytes.js';
 
 const f = (s: string) => {
   const b = Buffer.from(s, 'latin1');
@@ -104,5 +112,33 @@ describe('validUtf8', () => {
   it('quotes bytes like Go %q', () => {
     const b = Buffer.concat([Buffer.from('a"\\\n\té'), Buffer.from([0xff, 0])]);
     expect(quoteBytes(b, 0, b.length)).toBe('"a\\"\\\\\\n\\té\\xff\\x00"');
+  });
+});
+
+describe('lineEnd (four bytes at a time)', () => {
+  it('finds the first line feed and whether a byte >= 0x80 came before it, at every alignment', () => {
+    let seed = 5;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    const pool = [0x0a, 0x61, 0x20, 0x09, 0x0b, 0x8a, 0x80, 0xff, 0x7f, 0x00, 0x0a, 0x41];
+    for (let i = 0; i < 3000; i++) {
+      const b = Buffer.alloc(1 + rnd(40));
+      for (let k = 0; k < b.length; k++) b[k] = rnd(3) === 0 ? pool[rnd(pool.length)]! : 0x61 + rnd(26);
+      const buf = Buffer.concat([Buffer.alloc(rnd(4)), b]); // unaligned starts
+      const off = buf.length - b.length;
+      const p = off + rnd(b.length);
+      const end = p + rnd(buf.length - p + 1);
+      const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      let want = -1;
+      let hi = 0;
+      for (let k = p; k < end; k++) {
+        if (buf[k] === 0x0a) {
+          want = k;
+          break;
+        }
+        if (buf[k]! >= 0x80) hi = 0x80;
+      }
+      expect(lineEnd(buf, dv, p, end)).toBe(want);
+      expect(lineHi).toBe(hi);
+    }
   });
 });
