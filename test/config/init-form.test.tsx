@@ -93,6 +93,11 @@ describe('init form (Ink)', () => {
     let result: unknown = undefined;
     const { stdin, lastFrame } = render(<InitForm onDone={(r) => (result = r)} />);
     const tick = () => new Promise((r) => setTimeout(r, 30));
+    // Renders take longer than a tick on a loaded machine: wait for what the test expects.
+    const until = async (cond: () => boolean, what: string) => {
+      for (const end = Date.now() + 10_000; !cond(); await tick())
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last frame:\n${lastFrame()}`);
+    };
     await tick();
     stdin.write('\r'); // file
     await tick();
@@ -100,7 +105,7 @@ describe('init form (Ink)', () => {
     await tick();
     stdin.write('1x');
     await tick();
-    expect(lastFrame()).toContain('1x is not a duration');
+    await until(() => (lastFrame() ?? '').includes('1x is not a duration'), 'the duration error');
     stdin.write('\u007f'); // backspace
     await tick();
     stdin.write('m');
@@ -109,6 +114,7 @@ describe('init form (Ink)', () => {
       stdin.write('\r');
       await tick();
     }
+    await until(() => result !== undefined, 'the answers');
     expect(result).toMatchObject({ scrapeInterval: '1m', file: 'prometheus.yml' });
   });
 });
