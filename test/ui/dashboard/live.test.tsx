@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { Chalk } from 'chalk';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { alignedWindow, samePanelData, type DashboardClient } from '../../../src/lib/ui/dashboard/data.js';
+import { alignedWindow, fetchPanel, samePanelData, type DashboardClient } from '../../../src/lib/ui/dashboard/data.js';
 import type { Dashboard, Panel } from '../../../src/lib/ui/dashboard/model.js';
 import { renderOnce } from '../../../src/lib/ui/dashboard/once.js';
 import { fitTitle, PanelView, wrapWords, type PanelProps } from '../../../src/lib/ui/dashboard/panels.js';
@@ -255,12 +255,29 @@ describe('whole frames on small and large terminals', () => {
 });
 
 describe('data helpers', () => {
+  it('a stat shows the value now after its step-aligned sparkline', async () => {
+    const { st, client } = controlledClient();
+    const w = alignedWindow(T0 + 1, 3600_000, 80); // the fake's instant answer is at T0, after w.end
+    const stat = await fetchPanel(client, { title: 's', type: 'stat', queries: [{ expr: 'up' }] }, {}, w);
+    expect(w.end).toBeLessThan(T0);
+    expect(st.calls).toEqual([`range up ${(w.end - w.start) / 1000}s step ${w.step / 1000}`, 'instant up']);
+    const a = stat.series.find((s) => s.name.includes('"a"'))!;
+    expect(a.t.at(-1)).toBe(T0); // the instant answer (the fake answers at T0), after the range's points
+    expect(a.t.at(-2)).toBe(w.end);
+    expect(stat.series.some((s) => s.name.includes('"b"'))).toBe(true); // only in the instant answer
+    st.calls.length = 0;
+    await fetchPanel(client, { title: 't', type: 'timeseries', queries: [{ expr: 'up' }] }, {}, w);
+    expect(st.calls).toEqual([`range up ${(w.end - w.start) / 1000}s step ${w.step / 1000}`]);
+  });
+
   it('aligns windows to the step and compares results', () => {
     const base = Math.floor(T0 / 12_000) * 12_000;
     const a = alignedWindow(base + 1000, 3600_000, 160);
     const b = alignedWindow(base + 5000, 3600_000, 160);
     expect(a.step).toBe(12_000);
     expect(a.end % a.step).toBe(0);
+    expect(a.start % a.step).toBe(0);
+    expect(a.end - a.start).toBeGreaterThanOrEqual(3600_000);
     expect([a.start, a.end]).toEqual([b.start, b.end]); // same step: same query
     expect(b.at).toBe(base + 5000); // instant queries stay at now
     expect(alignedWindow(base + 13_000, 3600_000, 160).end).toBe(a.end + 12_000);

@@ -100,6 +100,21 @@ function toSeries(data: QueryData, legend: string | undefined): SeriesData[] {
   }
 }
 
+/** Appends each instant value to the range series of the same name (or adds it alone). */
+function withCurrent(range: SeriesData[], now: SeriesData[]): SeriesData[] {
+  const byName = new Map(range.map((s) => [s.name, s]));
+  const out = [...range];
+  for (const n of now) {
+    const r = byName.get(n.name);
+    if (!r) out.push(n);
+    else if (!r.t.length || n.t[0]! > r.t[r.t.length - 1]!) {
+      r.t.push(n.t[0]!);
+      r.v.push(n.v[0]!);
+    }
+  }
+  return out;
+}
+
 /** Runs a panel's queries for the window; a failure becomes the panel's error, not an exception. */
 export async function fetchPanel(
   client: DashboardClient,
@@ -113,10 +128,18 @@ export async function fetchPanel(
       panel.queries.map(async (q) => {
         const expr = interpolate(q.expr, vars, w);
         const instant = q.instant || panel.type === 'table' || panel.type === 'gauge' || panel.type === 'bar';
-        const res = instant
-          ? await client.query(expr, (w.at ?? w.end) / 1000, { signal })
-          : await client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal });
-        return toSeries(res.data, q.legend);
+        if (instant) return toSeries((await client.query(expr, (w.at ?? w.end) / 1000, { signal })).data, q.legend);
+        if (panel.type !== 'stat' || w.at === undefined || w.at === w.end)
+          return toSeries(
+            (await client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal })).data,
+            q.legend,
+          );
+        // A stat shows the value now, after its sparkline of the (step-aligned, so up to a step old) range.
+        const [range, now] = await Promise.all([
+          client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal }),
+          client.query(expr, w.at / 1000, { signal }),
+        ]);
+        return withCurrent(toSeries(range.data, q.legend), toSeries(now.data, q.legend));
       }),
     );
     return { series: parts.flat(), updated: Date.now() };
@@ -146,7 +169,8 @@ export function stepFor(rangeMs: number, width: number): number {
 export function alignedWindow(end: number, rangeMs: number, cols: number): TimeWindow {
   const step = stepFor(rangeMs, cols);
   const e = Math.floor(end / step) * step;
-  return { start: e - rangeMs, end: e, step, at: end };
+  // Start on the step grid too, so that the last point lands on the end.
+  return { start: Math.floor((e - rangeMs) / step) * step, end: e, step, at: end };
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
