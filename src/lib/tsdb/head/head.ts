@@ -494,6 +494,7 @@ function seriesView(s: MemSeries, mint: number, maxt: number): ChunkSeries {
 class HeadSeriesView implements ChunkSeries, Series {
   readonly labels: Labels;
   private readonly closed: readonly HeadChunk[];
+  private readonly closedLen: number;
   private readonly app: XorAppender | null;
   private readonly count: number;
   private readonly appMint: number;
@@ -505,7 +506,9 @@ class HeadSeriesView implements ChunkSeries, Series {
     private readonly maxt: number,
   ) {
     this.labels = s.labels;
+    // The closed chunks' array grows as chunks are cut: read only the ones there now.
     this.closed = s.closed;
+    this.closedLen = s.closed.length;
     this.app = s.app;
     this.count = s.app?.count ?? 0;
     this.appMint = s.appMint;
@@ -515,7 +518,8 @@ class HeadSeriesView implements ChunkSeries, Series {
   chunks(): ChunkData[] {
     const { mint, maxt } = this;
     const out: ChunkData[] = [];
-    for (const c of this.closed) {
+    for (let i = 0; i < this.closedLen; i++) {
+      const c = this.closed[i]!;
       if (c.maxt < mint || c.mint > maxt) continue;
       out.push({ encoding: Encoding.XOR, data: c.data, mint: c.mint, maxt: c.maxt });
     }
@@ -539,13 +543,13 @@ class HeadSeriesView implements ChunkSeries, Series {
     const closed = this.closed;
     // Closed chunks are in time order: skip to the first one that reaches mint.
     let lo = 0;
-    let hi = closed.length;
+    let hi = this.closedLen;
     while (lo < hi) {
       const m = (lo + hi) >> 1;
       if (closed[m]!.maxt < mint) lo = m + 1;
       else hi = m;
     }
-    for (let i = lo; i < closed.length; i++) {
+    for (let i = lo; i < this.closedLen; i++) {
       const c = closed[i]!;
       if (c.mint > maxt) return;
       if (!decodeXorInto(c.data, undefined, mint, maxt, undefined, buf)) return;
