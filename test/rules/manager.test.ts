@@ -348,7 +348,12 @@ describe('rules manager', () => {
     writeFileSync(file, `groups:\n- name: ok\n  rules:\n  - record: r\n    expr: sum(\n`);
     await expect(mgr.update({ files: [file] })).rejects.toThrow(RuleLoadError);
     expect(mgr.ruleGroups().map((g) => g.name)).toEqual(['ok']);
-    await expect(mgr.update({ files: [join(file, '..', 'missing.yml')] })).rejects.toThrow(/no such file/);
+    await expect(mgr.update({ files: [join(file, '..', 'missing.yml')] })).rejects.toThrow(
+      /rule file .*missing.yml not found: fix its rule_files entry/,
+    );
+    // A glob matching nothing is not an error (Prometheus' filepath.Glob).
+    await mgr.update({ files: [join(file, '..', 'none-*.yml')] });
+    expect(mgr.ruleGroups()).toEqual([]);
   });
 
   it('builds /api/v1/rules and /api/v1/alerts like Prometheus', async () => {

@@ -7,6 +7,7 @@
  * the storage as Appendable and Queryable, external labels and URL, and the flags
  * (--rules.alert.for-outage-tolerance, --rules.alert.for-grace-period, --rules.alert.resend-delay).
  */
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { Labels } from '../model/labels.js';
@@ -157,6 +158,13 @@ export class RulesManager {
       }
     }
     for (const file of files) {
+      if (!existsSync(file)) {
+        // A literal rule_files entry naming no file (a glob matching nothing is fine, as in Prometheus).
+        errors.push(
+          `rule file ${file} not found: fix its rule_files entry (relative paths start at the configuration file's folder)`,
+        );
+        continue;
+      }
       const res = await parseRuleFile(file, { validateExpr: this.opts.validateExpr });
       if (res.errors.length > 0 || !res.file) {
         errors.push(...res.errors);
