@@ -144,7 +144,10 @@ describe.skipIf(!haveProm)('promctl query --data-dir on a directory written by P
     queries.push(
       ['query', 'sum by (code) (demo_requests_total)', '--time', at],
       ['query', 'count_over_time(demo_temperature_celsius[1h])', '--time', at],
-      ['query', 'rate(demo_requests_total[3s])', '--start', String(t - 4), '--end', at, '--step', '1', '--table'],
+      ['query', 'demo_requests_total[15s]', '--time', at],
+      // Raw samples: what the directory holds. (rate() is left out: Prometheus 2.42 and promctl's
+      // Prometheus 3 semantics may differ on it, which is not what this test is about.)
+      ['query', 'demo_requests_total', '--start', String(t - 4), '--end', at, '--step', '1', '--table'],
       ['query', 'demo_temperature_celsius', '--start', String(t - 3), '--end', at, '--step', '1', '--csv'],
       ['query', 'series', '--match', '{__name__=~"demo_.*"}', '--end', at],
       ['query', 'labels', '--match', 'demo_requests_total', '--end', at],
