@@ -46,6 +46,13 @@ export class HttpScraper implements Scraper {
   private readonly fixedHeaders: Record<string, string>;
   private readonly origin: string;
   private readonly path: string;
+  /**
+   * The body is assembled in this buffer, reused from scrape to scrape (a loop's scrapes never
+   * overlap, and the loop is done with a body before it scrapes again): a fresh 60 KB Buffer per
+   * scrape survived into the old generation often enough that external memory grew by tens of MB
+   * between major GCs, and the process kept that as resident memory.
+   */
+  private readonly body = new BodyBuffer();
 
   constructor(private readonly o: HttpScraperOptions) {
     this.fixedHeaders = {
@@ -76,13 +83,37 @@ export class HttpScraper implements Scraper {
     // past limit-1.
     const limit = this.o.bodySizeLimit > 0 ? Math.max(1, this.o.bodySizeLimit - 1) : Infinity;
     return new Promise<ScrapeResponse>((resolve, reject) => {
-      const h = new ScrapeHandler(url, limit, signal, resolve, reject);
+      const h = new ScrapeHandler(url, limit, this.body, signal, resolve, reject);
       h.timer = setTimeout(() => h.fail(h.error('context deadline exceeded')), this.o.timeoutMs);
       signal.addEventListener('abort', h, { once: true });
       // throwOnMaxRedirect: like Go's client, too many redirects is an error, not the last 3xx.
       const opts = { origin: this.origin, path: this.path, method: 'GET', headers, throwOnMaxRedirect: true };
       this.o.client.dispatcher.dispatch(opts as Dispatcher.DispatchOptions, h);
     });
+  }
+}
+
+/** A growable byte buffer, reset per scrape. */
+class BodyBuffer {
+  buf: Buffer = Buffer.allocUnsafe(16 * 1024);
+  n = 0;
+
+  push(c: Uint8Array): void {
+    const need = this.n + c.length;
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const nb = Buffer.allocUnsafe(cap);
+      this.buf.copy(nb, 0, 0, this.n);
+      this.buf = nb;
+    }
+    this.buf.set(c, this.n);
+    this.n = need;
+  }
+
+  /** The bytes pushed since the last reset; valid until the next scrape. */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.n);
   }
 }
 
@@ -107,16 +138,18 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
   private contentType = '';
   private gunzip: Gunzip | null = null;
   private gunzipDone: Promise<void> | null = null;
-  private readonly chunks: Buffer[] = [];
   private total = 0;
 
   constructor(
     private readonly url: string,
     private readonly limit: number,
+    private readonly body: BodyBuffer,
     private readonly signal: AbortSignal,
     private readonly resolve: (r: ScrapeResponse) => void,
     private readonly reject: (e: Error) => void,
-  ) {}
+  ) {
+    body.n = 0;
+  }
 
   /**
    * The per-target error for `msg`, as Prometheus words it: errors of the request (connecting,
@@ -189,7 +222,7 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
       this.fail(new Error(errBodySizeLimit));
       return;
     }
-    this.chunks.push(c);
+    this.body.push(c);
   }
 
   onData(chunk: Buffer): boolean {
@@ -214,7 +247,7 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
     }
     if (this.gunzip === null) {
       this.finish();
-      this.resolve({ body: Buffer.concat(this.chunks, this.total), contentType: this.contentType });
+      this.resolve({ body: this.body.bytes(), contentType: this.contentType });
       return;
     }
     this.gunzip.end();
@@ -222,7 +255,7 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
       () => {
         if (this.settled) return;
         this.finish();
-        this.resolve({ body: Buffer.concat(this.chunks, this.total), contentType: this.contentType });
+        this.resolve({ body: this.body.bytes(), contentType: this.contentType });
       },
       (e: Error) => this.fail(new Error(gzipError(e))),
     );
