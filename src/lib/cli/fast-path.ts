@@ -6,7 +6,19 @@
  * test/config/fast-path.test.ts against the oclif path, which PROMCTL_NO_FAST_PATH=1 forces).
  */
 import { arch, platform } from 'node:os';
+import type { ReportStyle } from './check-config.js';
+import { colorEnabled } from './color-enabled.js';
 import { describeError, exitCodeOf } from './errors.js';
+
+const plain = (s: string) => s;
+const PLAIN: ReportStyle = { red: plain, green: plain, yellow: plain, dim: plain, bold: plain, cyan: plain };
+
+/** chalk (as BaseCommand uses it) only when the stream gets colors: loading it costs start-up time. */
+async function styleFor(stream: { isTTY?: boolean }): Promise<ReportStyle> {
+  if (!colorEnabled(stream)) return PLAIN;
+  const { colors } = await import('./color.js');
+  return colors(stream);
+}
 
 export interface FastPathEnv {
   /** package.json's name and version (oclif's user agent). */
@@ -50,13 +62,15 @@ export async function runFastPath(argv: readonly string[], pkg: FastPathEnv): Pr
   }
   const check = parseCheckConfigArgv(argv);
   if (!check) return undefined;
-  const [{ runCheckConfig }, { colors }] = await Promise.all([import('./check-config.js'), import('./color.js')]);
+  const { runCheckConfig } = await import('./check-config.js');
+  const outColor = await styleFor(process.stdout);
+  const errColor = await styleFor(process.stderr);
   try {
     const { result, exitCode } = await runCheckConfig(check, {
       stdout: process.stdout,
       stderr: process.stderr,
-      color: colors(process.stdout),
-      errColor: colors(process.stderr),
+      color: outColor,
+      errColor,
     });
     if (check.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return exitCode;
@@ -67,7 +81,7 @@ export async function runFastPath(argv: readonly string[], pkg: FastPathEnv): Pr
       process.stdout.write(
         JSON.stringify({ status: 'error', error: describeError(err), exitCode: code }, null, 2) + '\n',
       );
-    else process.stderr.write(`${colors(process.stderr).red('error:')} ${describeError(err)}\n`);
+    else process.stderr.write(`${errColor.red('error:')} ${describeError(err)}\n`);
     return code;
   }
 }
