@@ -497,8 +497,8 @@ export class Evaluator {
     for (let k = 0; k < bufs.length; k++) {
       if ((k & 1023) === 0) this.checkInterrupt();
       const b = bufs[k]!;
-      const ts: number[] = [];
-      const fs: number[] = [];
+      let ts: number[] = NO_POINTS;
+      let fs: number[] = NO_POINTS;
       let j = b.lo;
       for (let i = 0; i < this.numSteps; i++) {
         const t = this.stepT(i);
@@ -510,8 +510,14 @@ export class Evaluator {
         if (st <= ref - lb) continue;
         const v = b.vs[idx]!;
         if (v !== v && isStaleNaN(v)) continue;
-        ts.push(t);
-        fs.push(timestamps ? st / 1000 : v);
+        // Exact-size arrays for the first point (an instant query's only one).
+        if (ts === NO_POINTS) {
+          ts = [t];
+          fs = [timestamps ? st / 1000 : v];
+        } else {
+          ts.push(t);
+          fs.push(timestamps ? st / 1000 : v);
+        }
       }
       if (ts.length) {
         out.push({ metric: b.metric, ts, fs, dropName: false });
