@@ -8,6 +8,7 @@ import { Chalk } from 'chalk';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { alignedWindow, fetchPanel, samePanelData, type DashboardClient } from '../../../src/lib/ui/dashboard/data.js';
+import { importGrafana } from '../../../src/lib/ui/dashboard/grafana.js';
 import type { Dashboard, Panel } from '../../../src/lib/ui/dashboard/model.js';
 import { renderOnce } from '../../../src/lib/ui/dashboard/once.js';
 import { fitTitle, PanelView, wrapWords, type PanelProps } from '../../../src/lib/ui/dashboard/panels.js';
@@ -251,6 +252,33 @@ describe('whole frames on small and large terminals', () => {
       expect(f).toMatch(/^\? help {2}q quit/);
       expect(f).toContain('v variable');
     }
+  });
+});
+
+describe('Grafana dashboards', () => {
+  it('legacy graph units, chained variables', async () => {
+    const d = importGrafana({
+      title: 'g',
+      templating: {
+        list: [
+          { name: 'job', type: 'query', query: 'label_values(node_uname_info, job)' },
+          { name: 'node', type: 'query', query: { query: 'label_values(node_uname_info{job="$job"}, instance)' } },
+        ],
+      },
+      panels: [{ type: 'graph', title: 'Net', yaxes: [{ format: 'bps' }], targets: [{ expr: 'rate(x[5m])' }] }],
+    });
+    expect(d.rows[0]!.panels[0]!.unit).toBe('bps');
+    const asked: string[][] = [];
+    const client: DashboardClient = {
+      query: () => Promise.reject(new Error('unused')),
+      queryRange: () => Promise.reject(new Error('unused')),
+      async labelValues(_name, match) {
+        asked.push([...(match ?? [])]);
+        return { data: ['x'] };
+      },
+    };
+    await fetchVariableValues(client, d.variables![1]!, { job: 'node' });
+    expect(asked).toEqual([['node_uname_info{job="node"}']]);
   });
 });
 

@@ -148,9 +148,17 @@ export async function fetchPanel(
   }
 }
 
-/** Values of a `label_values(...)` variable. */
-export async function fetchVariableValues(client: DashboardClient, v: Variable): Promise<string[]> {
-  const m = /^\s*label_values\(\s*(?:(.*),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$/.exec(v.query);
+/**
+ * Values of a `label_values(...)` variable; the values chosen so far for the variables before it
+ * are filled into its query (as in Grafana: `label_values(node_uname_info{job="$job"}, instance)`).
+ */
+export async function fetchVariableValues(
+  client: DashboardClient,
+  v: Variable,
+  chosen: Readonly<Record<string, string>> = {},
+): Promise<string[]> {
+  const query = interpolate(v.query, chosen, { start: 0, end: 3600_000, step: 15_000 });
+  const m = /^\s*label_values\(\s*(?:(.*),\s*)?([a-zA-Z_][a-zA-Z0-9_]*)\s*\)\s*$/.exec(query);
   if (!m) throw new Error(`variable ${v.name}: unsupported query ${v.query}`);
   const res = await client.labelValues(m[2]!, m[1] ? [m[1].trim()] : []);
   return res.data;

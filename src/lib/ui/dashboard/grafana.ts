@@ -30,6 +30,8 @@ interface GrafanaPanel {
     };
   };
   format?: string;
+  /** Legacy graph panels: the left y-axis first. */
+  yaxes?: { format?: string }[];
   content?: string;
   options?: { content?: string };
 }
@@ -115,7 +117,7 @@ function convertPanel(p: GrafanaPanel): Panel {
       })),
     span: p.gridPos?.w ?? 12,
   };
-  const un = unit(d.unit, p.format);
+  const un = unit(d.unit, p.format ?? p.yaxes?.[0]?.format);
   if (un) panel.unit = un;
   if (d.decimals !== undefined) panel.decimals = d.decimals;
   if (d.min !== undefined) panel.min = d.min;

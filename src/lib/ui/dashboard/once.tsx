@@ -33,7 +33,7 @@ export async function renderOnceResult(
   for (const v of d.variables ?? []) {
     let values: string[] = [];
     try {
-      values = await fetchVariableValues(client, v);
+      values = await fetchVariableValues(client, v, varValues);
     } catch {
       values = [];
     }

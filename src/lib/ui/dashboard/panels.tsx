@@ -131,8 +131,8 @@ export function panelLines(p: PanelProps, innerW: number, innerH: number): strin
   if (panel.type === 'text' || panel.type === 'unsupported')
     return (panel.text ?? '')
       .split('\n')
-      .slice(0, innerH)
-      .map((l) => fit(l, innerW));
+      .flatMap((l) => (l.trim() ? wrapWords(l, innerW) : ['']))
+      .slice(0, innerH);
   if (!data) return [c.dim(fit('loading…', innerW))];
   if (data.error && data.series.length === 0)
     return wrapWords(`error: ${shortError(data.error)}`, innerW)

@@ -216,7 +216,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
       for (const v of p.dashboard.variables ?? []) {
         let values: string[] = [];
         try {
-          values = await fetchVariableValues(p.client, v);
+          values = await fetchVariableValues(p.client, v, chosen);
         } catch {
           values = [];
         }
