@@ -220,6 +220,13 @@ describe('promctl query --data-dir', () => {
     const long = `up${' + 0'.repeat(1500)}`;
     const post = await runQuery(long, { ...local(), time: String(t) });
     expect(post.data).toEqual({ resultType: 'vector', result: [{ metric: { job: 'api' }, value: [t, '1'] }] });
+    // Evaluated now, years after the data: empty, with a hint naming the data's span.
+    const late = await runQuery('up', local());
+    expect(late.data.result).toEqual([]);
+    expect(late.hint).toBe(
+      `the data in ${join(dir, 'data')} spans 2023-11-14T22:13:20.000Z to 2023-11-14T22:18:20.000Z: pass --time (or --start/--end) within it`,
+    );
+    expect((await runQuery('up', { ...local(), time: String(t) })).hint).toBeUndefined();
     const bad = await failure(runQuery('rate(up)', local()));
     expect(bad.message).toMatch(/^1:6: parse error: expected type range vector/);
   });

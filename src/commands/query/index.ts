@@ -37,6 +37,7 @@ See also: promctl query series|labels|values.`;
     const res = await runQuery(args.expr, flags);
     for (const w of res.warnings) this.warnLine(w);
     for (const i of res.infos) process.stderr.write(`${this.errColor.cyan('info:')} ${i}\n`);
+    if (res.hint) process.stderr.write(`${this.errColor.dim('hint:')} ${res.hint}\n`);
     if (this.jsonEnabled()) return res.data;
     if (flags.csv) process.stdout.write(renderCsv(res.data));
     else

@@ -129,6 +129,8 @@ export function handlerFetch(handler: (req: IncomingMessage, res: ServerResponse
 export interface LocalApi {
   client: PrometheusClient;
   close(): Promise<void>;
+  /** The time span of the data (ms), or null for an empty directory. */
+  span: { min: number; max: number } | null;
 }
 
 export interface LocalApiOptions {
@@ -211,5 +213,10 @@ export async function openLocalApi(dirArg: string, opts: LocalApiOptions = {}): 
   });
   const base = `file://${dir}`;
   const client = new PrometheusClient({ url: base, fetch: handlerFetch(handler, base), timeoutMs: 24 * 3600_000 });
-  return { client, close: () => db.close() };
+  const st = db.stats();
+  const span =
+    Number.isFinite(st.minTime) && Number.isFinite(st.maxTime) && st.maxTime >= st.minTime
+      ? { min: st.minTime, max: st.maxTime }
+      : null;
+  return { client, close: () => db.close(), span };
 }

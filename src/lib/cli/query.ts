@@ -76,8 +76,13 @@ export function checkSelectors(match: readonly string[]): void {
 }
 
 /** Runs fn with the API client for the flags (server or --data-dir), mapping failures to messages. */
-async function withClient<T>(f: ServerFlagValues, fn: (c: PrometheusClient) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  f: ServerFlagValues,
+  fn: (c: PrometheusClient) => Promise<T>,
+  onSpan?: (span: { min: number; max: number } | null) => void,
+): Promise<T> {
   const api = await apiFromFlags(f);
+  if (api.span !== undefined) onSpan?.(api.span);
   try {
     return await fn(api.client);
   } catch (e) {
@@ -87,16 +92,32 @@ async function withClient<T>(f: ServerFlagValues, fn: (c: PrometheusClient) => P
   }
 }
 
+/** A query's answer; with --data-dir, `hint` explains an empty result outside the data's time span. */
+export type QueryResult = Result<QueryData> & { hint?: string };
+
 /** Runs an instant or range query against the server named by the flags (or --data-dir). */
-export async function runQuery(expr: string, f: QueryFlags, now = Date.now()): Promise<Result<QueryData>> {
+export async function runQuery(expr: string, f: QueryFlags, now = Date.now()): Promise<QueryResult> {
   checkExpr(expr);
   const range = rangeFromFlags(f, now);
   const time = range === null && f.time !== undefined ? timeFlag('time', f.time, now) / 1000 : undefined;
-  return withClient(f, (client) =>
-    range
-      ? client.queryRange(expr, range.start / 1000, range.end / 1000, range.step / 1000, { timeout: f.timeout })
-      : client.query(expr, time, { timeout: f.timeout }),
+  let span: { min: number; max: number } | null | undefined;
+  const res: QueryResult = await withClient(
+    f,
+    (client) =>
+      range
+        ? client.queryRange(expr, range.start / 1000, range.end / 1000, range.step / 1000, { timeout: f.timeout })
+        : client.query(expr, time, { timeout: f.timeout }),
+    (s) => (span = s),
   );
+  const empty = Array.isArray(res.data.result) && res.data.result.length === 0;
+  if (empty && span !== undefined) {
+    const from = range ? range.start : (time ?? now / 1000) * 1000 - 300_000;
+    const to = range ? range.end : (time ?? now / 1000) * 1000;
+    if (span === null) res.hint = `${f['data-dir']} holds no samples`;
+    else if (to < span.min || from > span.max)
+      res.hint = `the data in ${f['data-dir']} spans ${new Date(span.min).toISOString()} to ${new Date(span.max).toISOString()}: pass --time (or --start/--end) within it`;
+  }
+  return res;
 }
 
 export interface MatchFlags extends ServerFlagValues {

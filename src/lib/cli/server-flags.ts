@@ -72,7 +72,12 @@ export async function clientFromFlags(f: ServerFlagValues): Promise<PrometheusCl
 }
 
 /** An API client for the flags: the server at --url, or a TSDB opened in-process with --data-dir. */
-export async function apiFromFlags(f: ServerFlagValues): Promise<{ client: PrometheusClient; close(): Promise<void> }> {
+export async function apiFromFlags(f: ServerFlagValues): Promise<{
+  client: PrometheusClient;
+  close(): Promise<void>;
+  /** With --data-dir: the time span of the data (ms), null when empty. */
+  span?: { min: number; max: number } | null;
+}> {
   if (f['data-dir'] !== undefined) {
     const { openLocalApi } = await import('./local-api.js');
     return openLocalApi(f['data-dir']);
