@@ -7,7 +7,13 @@ import { EventEmitter } from 'node:events';
 import { Chalk } from 'chalk';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { alignedWindow, fetchPanel, samePanelData, type DashboardClient } from '../../../src/lib/ui/dashboard/data.js';
+import {
+  alignedWindow,
+  fetchPanel,
+  fetchVariableValues,
+  samePanelData,
+  type DashboardClient,
+} from '../../../src/lib/ui/dashboard/data.js';
 import { importGrafana } from '../../../src/lib/ui/dashboard/grafana.js';
 import type { Dashboard, Panel } from '../../../src/lib/ui/dashboard/model.js';
 import { renderOnce } from '../../../src/lib/ui/dashboard/once.js';
