@@ -6,6 +6,7 @@ import {
   formResult,
   initialForm,
   reduce,
+  reduceChunk,
   validateField,
   type FormState,
   type KeyInput,
@@ -27,6 +28,21 @@ describe('init form model (pure)', () => {
       jobs: [{ name: 'prometheus', targets: ['localhost:9090'] }],
     });
     expect(parseConfig(renderInitConfig(r)).scrape_configs).toHaveLength(1);
+  });
+
+  it('takes several keys in one chunk (fast typing, paste) in order', () => {
+    let s = reduceChunk(initialForm(), '\r\u00151x', {}); // Enter, ctrl-U, "1x"
+    expect(s.index).toBe(1);
+    expect(s.fields[1]!.value).toBe('1x');
+    expect(s.error).toMatch(/not a duration/);
+    s = reduceChunk(s, '\u007fm\r\r', {}); // backspace, "m", Enter, Enter
+    expect(s.fields[1]!.value).toBe('1m');
+    expect(s.index).toBe(3);
+    s = reduceChunk(s, '\u0015prometheus=localhost:9090 node=localhost:9100\r\r\r', {});
+    expect(s.done).toBe(true);
+    expect(formResult(s).jobs.map((j) => j.name)).toEqual(['prometheus', 'node']);
+    // A plain paste stays text; escape sequences go to Ink's own key parsing.
+    expect(reduceChunk(initialForm(), 'abc', {}).fields[0]!.value).toBe('prometheus.ymlabc');
   });
 
   it('validates as the user types and blocks Enter on an invalid answer', () => {

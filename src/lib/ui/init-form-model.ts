@@ -165,6 +165,27 @@ export function reduce(s: FormState, input: string, key: KeyInput): FormState {
   return text ? withValue(s, cur.value + text) : s;
 }
 
+/**
+ * One chunk of terminal input. Keys typed faster than the screen redraws (or pasted) arrive
+ * together, e.g. "\x7fm\r" (backspace, m, Enter); Ink then reports them as one string, so the
+ * chunk is split into text runs and single Enter/backspace/Tab/ctrl-U/ctrl-C keys, applied in order.
+ */
+export function reduceChunk(s: FormState, input: string, key: KeyInput): FormState {
+  // eslint-disable-next-line no-control-regex
+  if (input.length <= 1 || !/[\r\n\t\b\u007f\u0015\u0003]/.test(input) || input.includes('\u001b'))
+    return reduce(s, input, key);
+  // eslint-disable-next-line no-control-regex
+  for (const part of input.match(/[\r\n\t\b\u007f\u0015\u0003]|[^\r\n\t\b\u007f\u0015\u0003]+/g) ?? []) {
+    if (part === '\r' || part === '\n') s = reduce(s, '', { return: true });
+    else if (part === '\t') s = reduce(s, '', { tab: true });
+    else if (part === '\b' || part === '\u007f') s = reduce(s, '', { backspace: true });
+    else if (part === '\u0015') s = reduce(s, 'u', { ctrl: true });
+    else if (part === '\u0003') s = reduce(s, 'c', { ctrl: true });
+    else s = reduce(s, part, {});
+  }
+  return s;
+}
+
 /** The answers as init options (call when `done`). */
 export function formResult(s: FormState): InitOptions & { file: string } {
   const get = (k: FieldKey) => s.fields.find((f) => f.key === k)!.value.trim();

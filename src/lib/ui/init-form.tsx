@@ -5,7 +5,7 @@
 import { Box, Text, render, useApp, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import type { InitOptions } from '../config/init.js';
-import { formResult, initialForm, reduce, type FormState } from './init-form-model.js';
+import { formResult, initialForm, reduceChunk, type FormState } from './init-form-model.js';
 
 export function InitFormView({ state }: { state: FormState }) {
   return (
@@ -48,7 +48,7 @@ export function InitForm({
 }) {
   const [state, setState] = useState<FormState>(initial ?? initialForm());
   const { exit } = useApp();
-  useInput((input, key) => setState((s) => reduce(s, input, key)));
+  useInput((input, key) => setState((s) => reduceChunk(s, input, key)));
   useEffect(() => {
     if (state.done) {
       onDone(formResult(state));
