@@ -367,15 +367,17 @@ export class Tsdb implements Storage {
   }
 
   /** @internal Called by TsdbAppender. */
-  logAndApply(series: MemSeries[], newSeries: MemSeries[], ts: Float64Array, vs: Float64Array, n: number): void {
+  logAndApply(b: AppendBuffers, newSeries: MemSeries[], n: number): void {
     if (this.closed) throw new StorageError('TSDB is closed');
+    const { series, ts, vs } = b;
     if (this.wal) {
       const recs: Uint8Array[] = [];
       if (newSeries.length) recs.push(encodeSeries(newSeries, this.encSeries));
       const CH = 100_000;
       for (let off = 0; off < n; off += CH) {
         const m = Math.min(CH, n - off);
-        const refs = new Float64Array(m);
+        if (b.refs.length < m) b.refs = new Float64Array(Math.max(m, b.refs.length * 2));
+        const refs = b.refs;
         for (let i = 0; i < m; i++) refs[i] = series[off + i]!.ref;
         const enc = off === 0 && m === n ? this.encSamples : new Encbuf(m * 12 + 32);
         recs.push(
@@ -736,11 +738,25 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * An appender's pending samples. Taken from a small pool at the first append and given back at
+ * commit/rollback: a scrape appends and commits in one synchronous stretch, so a handful of these
+ * serve every target, instead of each scrape growing (and dropping) its own arrays — garbage that
+ * scavenges often caught alive and promoted.
+ */
+class AppendBuffers {
+  series: MemSeries[] = [];
+  ts = new Float64Array(256);
+  vs = new Float64Array(256);
+  refs = new Float64Array(256);
+}
+
+const appendPool: AppendBuffers[] = [];
+const EMPTY_BUFFERS = new AppendBuffers();
+
 class TsdbAppender implements Appender {
   private readonly batch: number;
-  private series: MemSeries[] = [];
-  private ts = new Float64Array(64);
-  private vs = new Float64Array(64);
+  private b: AppendBuffers = EMPTY_BUFFERS;
   private n = 0;
   private newSeries: MemSeries[] = [];
   private done = false;
@@ -768,18 +784,21 @@ class TsdbAppender implements Appender {
     }
     if (!ok) return s.ref;
     s.pendMaxt = t;
-    if (this.n === this.ts.length) {
-      const ts = new Float64Array(this.n * 2);
-      ts.set(this.ts);
-      this.ts = ts;
-      const vs = new Float64Array(this.n * 2);
-      vs.set(this.vs);
-      this.vs = vs;
+    let b = this.b;
+    if (b === EMPTY_BUFFERS) b = this.b = appendPool.pop() ?? new AppendBuffers();
+    const n = this.n;
+    if (n === b.ts.length) {
+      const ts = new Float64Array(n * 2);
+      ts.set(b.ts);
+      b.ts = ts;
+      const vs = new Float64Array(n * 2);
+      vs.set(b.vs);
+      b.vs = vs;
     }
-    this.series.push(s);
-    this.ts[this.n] = t;
-    this.vs[this.n] = v;
-    this.n++;
+    b.series[n] = s;
+    b.ts[n] = t;
+    b.vs[n] = v;
+    this.n = n + 1;
     return s.ref;
   }
 
@@ -787,8 +806,7 @@ class TsdbAppender implements Appender {
     if (this.done) throw new StorageError('appender already committed or rolled back');
     this.done = true;
     try {
-      if (this.n > 0 || this.newSeries.length > 0)
-        this.db.logAndApply(this.series, this.newSeries, this.ts, this.vs, this.n);
+      if (this.n > 0 || this.newSeries.length > 0) this.db.logAndApply(this.b, this.newSeries, this.n);
     } finally {
       this.release();
     }
@@ -800,9 +818,18 @@ class TsdbAppender implements Appender {
   }
 
   private release(): void {
-    for (const s of this.series) s.pendMaxt = -Infinity;
-    this.series = [];
+    const b = this.b;
+    const series = b.series;
+    for (let i = 0; i < this.n; i++) series[i]!.pendMaxt = -Infinity;
     this.newSeries = [];
     this.n = 0;
+    if (b !== EMPTY_BUFFERS) {
+      this.b = EMPTY_BUFFERS;
+      // Keep moderate sizes only; the series refs are dropped so the pool pins no series.
+      if (b.ts.length <= 1 << 16 && appendPool.length < 16) {
+        series.length = 0;
+        appendPool.push(b);
+      }
+    }
   }
 }
