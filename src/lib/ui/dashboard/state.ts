@@ -195,17 +195,18 @@ export interface RowLayout {
 
 /**
  * Splits the screen: a header and a footer line, rows sharing the rest (explicit heights first, at
- * least 5 lines each), panels sharing a row's width by their span.
+ * least 3 lines each: a border and a line of content), panels sharing a row's width by their span.
+ * Rows that do not fit a very small terminal are cut off at the bottom by the view.
  */
 export function layout(
   rows: readonly { height?: number; panels: readonly { span?: number }[] }[],
   cols: number,
   lines: number,
 ): RowLayout[] {
-  const avail = Math.max(5 * rows.length, lines - 2);
+  const avail = Math.max(3, lines - 2);
   const fixed = rows.reduce((n, r) => n + (r.height ?? 0), 0);
   const flexible = rows.filter((r) => !r.height).length;
-  const share = flexible ? Math.max(5, Math.floor((avail - fixed) / flexible)) : 0;
+  const share = flexible ? Math.max(3, Math.floor((avail - fixed) / flexible)) : 0;
   let index = 0;
   let extra = flexible ? Math.max(0, avail - fixed - share * flexible) : 0;
   return rows.map((r) => {

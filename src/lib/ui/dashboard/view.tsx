@@ -114,9 +114,9 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
     );
   } else {
     body = (
-      <Box flexDirection="column" height={bodyH}>
+      <Box flexDirection="column" height={bodyH} overflow="hidden">
         {rows.map((r, ri) => (
-          <Box key={ri} flexDirection="row" height={r.height}>
+          <Box key={ri} flexDirection="row" height={r.height} flexShrink={0}>
             {r.panels.map(({ index, width }) => (
               <PanelView
                 key={index}
