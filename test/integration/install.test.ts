@@ -163,6 +163,38 @@ describe('install --systemd --root (the command)', () => {
     }
   });
 
+  it.skipIf(!which('script'))('on a terminal it asks first: "n" applies nothing, "y" applies the plan', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'promctl-tty-'));
+    // script(1) runs the command on a pseudo-terminal; the answer is typed once the prompt is up.
+    const onTty = (answer: string) => {
+      rmSync(`${fresh}-tty.log`, { force: true });
+      return spawnSync(
+        'bash',
+        [
+          '-c',
+          `(while ! grep -q 'Apply this plan' "$0.log" 2>/dev/null; do sleep 0.2; done; echo ${answer}) | script -qefc "$1" "$0.log"`,
+          join(fresh, '..', `${relative(tmpdir(), fresh)}-tty`),
+          [process.execPath, '--import', 'tsx', join(repoRoot, 'bin/dev.js'), 'install', '--systemd', '--root', fresh]
+            .map((a) => `'${a}'`)
+            .join(' '),
+        ],
+        { encoding: 'utf8', cwd: repoRoot, env: { ...process.env, NODE_ENV: 'development' }, timeout: 120_000 },
+      );
+    };
+    try {
+      const no = onTty('n');
+      expect(no.stdout).toMatch(/Apply this plan\? \[y\/N\]/);
+      expect(no.stdout).toMatch(/cancelled: nothing applied/);
+      expect(readdirSync(fresh)).toEqual([]);
+      const yes = onTty('y');
+      expect(yes.stdout).toMatch(/6 changed, 0 unchanged/);
+      expect(readdirSync(fresh).sort()).toEqual(['etc', 'var']);
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+      rmSync(`${fresh}-tty.log`, { force: true });
+    }
+  });
+
   it('uninstall --systemd removes the units and keeps data and config; --purge removes them too', () => {
     const copy = mkdtempSync(join(tmpdir(), 'promctl-uninstall-'));
     try {
