@@ -269,9 +269,17 @@ export class Head implements PostingsIndex {
       if (s.maxt < mint || s.minTime() > maxt) continue;
       ranks[n++] = rank[s.ref]!;
     }
-    const r = ranks.subarray(0, n).sort();
     const out: ChunkSeries[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = seriesView(sorted[r[i]!]!, mint, maxt);
+    if (n * Math.log2(n + 1) < sorted.length) {
+      const r = ranks.subarray(0, n).sort();
+      for (let i = 0; i < n; i++) out[i] = seriesView(sorted[r[i]!]!, mint, maxt);
+    } else {
+      // Most series match: mark their ranks and walk the label order (no sort).
+      const mark = new Uint8Array(sorted.length);
+      for (let i = 0; i < n; i++) mark[ranks[i]!] = 1;
+      let k = 0;
+      for (let i = 0; i < mark.length; i++) if (mark[i] === 1) out[k++] = seriesView(sorted[i]!, mint, maxt);
+    }
     return out;
   }
 
