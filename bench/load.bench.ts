@@ -9,6 +9,9 @@
  * promctl / Prometheus (below 1 is better for latency, above 1 for queries/s).
  *
  * Scale with BENCH_TARGETS, BENCH_SERIES, BENCH_CLIENTS, BENCH_SECONDS (defaults 20 × 1000, 20, 60 s).
+ * By default every client sends its next query as soon as the last is answered (closed loop: each
+ * server runs as many queries as it can). BENCH_QPS=N paces the clients to N queries/s in total
+ * (open loop), to compare both servers under the same query load.
  */
 import {
   configYaml,
@@ -24,6 +27,7 @@ const TARGETS = Number(process.env.BENCH_TARGETS ?? 20);
 const SERIES = Number(process.env.BENCH_SERIES ?? 1000);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 20);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
+const QPS = Number(process.env.BENCH_QPS ?? 0);
 const INTERVAL_S = 5;
 
 /** A dashboard's queries: [kind, expr]. Range queries cover the last hour at a 15 s step (240 points). */
@@ -63,7 +67,16 @@ function pct(sorted: number[], p: number): number {
 
 async function client(url: string, id: number, until: number, f: Figures): Promise<void> {
   let i = id;
+  // With BENCH_QPS, client id sends at start + id·period/CLIENTS + k·period.
+  const period = QPS > 0 ? (CLIENTS / QPS) * 1000 : 0;
+  let next = performance.now() + (period * id) / CLIENTS;
   while (performance.now() < until) {
+    if (period) {
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      next += period;
+      if (performance.now() >= until) break;
+    }
     const [kind, expr] = QUERIES[i++ % QUERIES.length]!;
     const now = Date.now() / 1000;
     const params = new URLSearchParams({ query: expr });
@@ -151,7 +164,7 @@ function run(kind: ServerKind): Promise<Figures> {
 }
 
 console.log(
-  `load: ${CLIENTS} clients × ${SECONDS}s of dashboard queries (${QUERIES.length} kinds, range = 1h at 15s) while ingesting ${TARGETS} targets × ${SERIES + 60} series every ${INTERVAL_S}s`,
+  `load: ${CLIENTS} clients × ${SECONDS}s of dashboard queries${QPS ? ` paced to ${QPS} q/s` : ''} (${QUERIES.length} kinds, range = 1h at 15s) while ingesting ${TARGETS} targets × ${SERIES + 60} series every ${INTERVAL_S}s`,
 );
 const promctl = await run('promctl');
 let prom: Figures | null = null;
