@@ -4,6 +4,7 @@
  * runs their lifecycles, like Prometheus' cmd/prometheus/main.go.
  */
 import { dirname, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { stringify as yamlStringify } from 'yaml';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApiHttpError } from '../api/params.js';
@@ -154,6 +155,13 @@ function apiError(e: unknown): ApiHttpError {
 /** Starts everything; resolves once the HTTP server listens and the TSDB is open. */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const startedAt = Date.now();
+  // Keep V8's young generation from growing. It doubles (up to 2 × 16 MB) whenever scavenges find
+  // many survivors — as when the first scrapes create tens of thousands of series — and then holds
+  // that memory. A server's allocations are either per scrape (dead within it) or long-lived series
+  // data (promoted anyway), so a larger nursery only holds garbage: at 50 targets × 1000 series it
+  // was ~30 MB of resident memory (0.6 KiB per series) for no measurable CPU gain. V8 reads this
+  // flag each time it would grow the space.
+  setFlagsFromString('--semi-space-growth-factor=1');
   const log: Logger = createLogger(o.logLevel, o.logFormat);
   const { host, port } = parseListenAddress(o.listenAddress);
   const selfAddress = `${host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
