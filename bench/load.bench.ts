@@ -169,7 +169,7 @@ console.log(
 const promctl = await run('promctl');
 let prom: Figures | null = null;
 if (havePrometheus()) prom = await run('prometheus');
-else console.log('prometheus not installed: no side-by-side figures');
+else console.log('prometheus not installed (or BENCH_PROMETHEUS=0): no side-by-side figures');
 
 for (const p of [50, 90, 99])
   row(`query latency p${p}`, pct(promctl.latencies, p), prom ? pct(prom.latencies, p) : undefined, 'ms', 1);

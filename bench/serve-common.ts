@@ -113,8 +113,15 @@ export async function waitReady(url: string, child: ChildProcess): Promise<void>
 
 export type ServerKind = 'promctl' | 'prometheus';
 
+/** Whether to run the real Prometheus beside promctl (installed, and not BENCH_PROMETHEUS=0). */
 export function havePrometheus(): boolean {
+  if (process.env.BENCH_PROMETHEUS === '0') return false;
   return spawnSync('sh', ['-c', 'command -v prometheus']).status === 0;
+}
+
+/** Extra `promctl serve` flags for experiments: BENCH_PROMCTL_ARGS='--query.max-concurrency=2'. */
+function extraPromctlArgs(): string[] {
+  return (process.env.BENCH_PROMCTL_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
 export interface RunningBenchServer {
@@ -148,7 +155,7 @@ export async function withServer<T>(
   ];
   const child =
     kind === 'promctl'
-      ? spawn(process.execPath, [join(root, 'bin/run.js'), 'serve', ...common], {
+      ? spawn(process.execPath, [join(root, 'bin/run.js'), 'serve', ...common, ...extraPromctlArgs()], {
           stdio: 'ignore',
           env: { ...process.env, NODE_ENV: 'production' },
         })

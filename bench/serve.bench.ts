@@ -71,7 +71,7 @@ console.log(`serve: ${TARGETS} targets × ${SERIES} series, ${INTERVAL} interval
 const promctl = await run('promctl');
 let prom: Figures | null = null;
 if (havePrometheus()) prom = await run('prometheus');
-else console.log('prometheus not installed: no side-by-side figures');
+else console.log('prometheus not installed (or BENCH_PROMETHEUS=0): no side-by-side figures');
 
 row('CPU seconds per million samples', promctl.cpuPerMillion, prom?.cpuPerMillion, 's');
 row(
