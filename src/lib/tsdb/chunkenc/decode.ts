@@ -20,11 +20,10 @@ function bitsAt(b: Uint8Array, pos: number, n: number): number {
   const i = pos >> 3;
   if (i + 4 < b.length) {
     // Fast path: the bits lie within the 5 bytes at i.
+    // The 32 bits at pos (from the 40 bits at i), then their top n.
     const off = pos & 7;
     const w = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-    if (off + n <= 32) return (w << off) >>> (32 - n);
-    const extra = off + n - 32;
-    return ((w << off) >>> off) * (1 << extra) + (b[i + 4]! >>> (8 - extra));
+    return ((w << off) | (b[i + 4]! >>> (8 - off))) >>> (32 - n);
   }
   let v = 0;
   while (n > 0) {
