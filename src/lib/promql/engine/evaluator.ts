@@ -108,7 +108,11 @@ function nameDropKeepsDistinct(list: readonly { metric: Labels }[]): boolean {
     let n = '';
     for (let i = 0; i < f.length; i += 2) {
       const x = f[i]!;
-      if (x.charCodeAt(0) !== 95 || x.charCodeAt(1) !== 95) continue; // not "__…"
+      if (x.charCodeAt(0) !== 95 || x.charCodeAt(1) !== 95) {
+        // Names are sorted: past the "__…" ones, none can follow.
+        if (x > '__') break;
+        continue;
+      }
       if (x === METRIC_NAME) n = f[i + 1]!;
       else if (x === '__type__' || x === '__unit__') return false;
     }
