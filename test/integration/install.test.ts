@@ -567,6 +567,19 @@ describe.skipIf(!canSandbox)("each unit's hardening against a real run (unshare 
       expect(second.status).not.toBe(0);
       expect(second.stderr).toMatch(/^error: /m);
       expect(second.stderr).not.toMatch(/\n\s+at /);
+      // The node exporter's ExecReload (SIGHUP) leaves it serving; a failed start (port taken) exits non-zero.
+      node.child.kill('SIGHUP');
+      await until('the exporter logs the SIGHUP', async () =>
+        node.output().includes('SIGHUP received') ? true : undefined,
+      );
+      expect((await fetch(`http://${opts.nodeListenAddress}/metrics`)).status).toBe(200);
+      const secondNode = spawnSync(
+        'unshare',
+        ['--mount', 'bash', '-c', sandboxScript(nodeUnit, { ...nobody, home: opts.dataDir })],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(secondNode.status).not.toBe(0);
+      expect(secondNode.stderr).toMatch(/^error: /m);
     } finally {
       await server.stop();
       await node.stop();
