@@ -281,6 +281,22 @@ describe('the CLI around it', () => {
     expect(promctl(['--version']).stdout).toMatch(/^promctl\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/);
   });
 
+  it("the fast path's compile cache: created on the first run, same output after, harmless when damaged", () => {
+    const cacheHome = join(dir, 'xdg-cache');
+    const env = { XDG_CACHE_HOME: cacheHome };
+    const first = promctl(['check', 'config', 'bad.yml', 'ok.yml'], env);
+    const cacheDir = join(cacheHome, 'promctl');
+    const files = readdirSync(cacheDir).filter((f) => f.startsWith('compile-cache-'));
+    expect(files).toHaveLength(1);
+    const cacheFile = join(cacheDir, files[0]!);
+    expect(readFileSync(cacheFile).length).toBeGreaterThan(10_000);
+    expect(promctl(['check', 'config', 'bad.yml', 'ok.yml'], env)).toEqual(first);
+    writeFileSync(cacheFile, Buffer.from('not a cache at all, nor a valid length prefix'));
+    expect(promctl(['check', 'config', 'bad.yml', 'ok.yml'], env)).toEqual(first);
+    expect(readFileSync(cacheFile).length).toBeGreaterThan(10_000); // rewritten
+    expect(promctl(['check', 'config', 'bad.yml', 'ok.yml'], { ...env, PROMCTL_NO_COMPILE_CACHE: '1' })).toEqual(first);
+  });
+
   it('colors: none when piped or with NO_COLOR, on with FORCE_COLOR', () => {
     expect(promctl(['check', 'config', 'bad.yml']).stderr).not.toMatch(ANSI);
     expect(promctl(['check', 'config', 'bad.yml'], { FORCE_COLOR: '1' }).stderr).toMatch(ANSI);

@@ -62,6 +62,16 @@ export async function runFastPath(argv: readonly string[], pkg: FastPathEnv): Pr
   }
   const check = parseCheckConfigArgv(argv);
   if (!check) return undefined;
+  try {
+    const { compileCacheFile, installCompileCache } = await import('./compile-cache.js');
+    installCompileCache(
+      compileCacheFile(pkg.version, env),
+      /node_modules[\\/]yaml[\\/]|validators\.generated\.cjs$/,
+      env,
+    );
+  } catch {
+    // no cache: compile as usual
+  }
   const { runCheckConfig } = await import('./check-config.js');
   const outColor = await styleFor(process.stdout);
   const errColor = await styleFor(process.stderr);
