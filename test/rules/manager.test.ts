@@ -71,7 +71,9 @@ function setup(rules: string, opts: { restore?: boolean } = {}) {
   const engine = new Engine();
   const clock = new FakeClock();
   const sent: { expr: string; alerts: Alert[] }[] = [];
+  const logs: string[] = [];
   const mgr = new RulesManager({
+    logger: (level, msg, f) => logs.push(`${level} ${msg} ${JSON.stringify(f)}`),
     queryFn: engineQueryFunc(engine, st),
     notifyFn: (expr, alerts) => {
       if (alerts.length) sent.push({ expr, alerts: alerts.map((a) => ({ ...a })) });
@@ -86,7 +88,7 @@ function setup(rules: string, opts: { restore?: boolean } = {}) {
   });
   const { file } = writeRules(rules);
   void opts;
-  return { st, engine, clock, sent, mgr, file };
+  return { st, engine, clock, sent, mgr, file, logs };
 }
 
 describe('rules manager', () => {
@@ -343,14 +345,16 @@ describe('rules manager', () => {
   });
 
   it('rejects bad rule files on update and keeps the running groups', async () => {
-    const { mgr, file } = setup(`groups:\n- name: ok\n  rules:\n  - record: r\n    expr: vector(1)\n`);
+    const { mgr, file, logs } = setup(`groups:\n- name: ok\n  rules:\n  - record: r\n    expr: vector(1)\n`);
     await mgr.update({ files: [file] });
     writeFileSync(file, `groups:\n- name: ok\n  rules:\n  - record: r\n    expr: sum(\n`);
     await expect(mgr.update({ files: [file] })).rejects.toThrow(RuleLoadError);
     expect(mgr.ruleGroups().map((g) => g.name)).toEqual(['ok']);
-    await expect(mgr.update({ files: [join(file, '..', 'missing.yml')] })).rejects.toThrow(
-      /rule file .*missing.yml not found: fix its rule_files entry/,
-    );
+    // A literal path naming no file loads nothing, as in Prometheus, and promctl says so.
+    writeFileSync(file, `groups:\n- name: ok\n  rules:\n  - record: r\n    expr: vector(1)\n`);
+    await mgr.update({ files: [join(file, '..', 'missing.yml'), file] });
+    expect(mgr.ruleGroups().map((g) => g.name)).toEqual(['ok']);
+    expect(logs.some((l) => /^warn Rule file not found, no rules loaded from it.*missing\.yml/.test(l))).toBe(true);
     // A glob matching nothing is not an error (Prometheus' filepath.Glob).
     await mgr.update({ files: [join(file, '..', 'none-*.yml')] });
     expect(mgr.ruleGroups()).toEqual([]);

@@ -159,9 +159,12 @@ export class RulesManager {
     }
     for (const file of files) {
       if (!existsSync(file)) {
-        // A literal rule_files entry naming no file (a glob matching nothing is fine, as in Prometheus).
-        errors.push(
-          `rule file ${file} not found: fix its rule_files entry (relative paths start at the configuration file's folder)`,
+        // A literal rule_files entry naming no file: Prometheus loads nothing from it without a word
+        // (Go's Glob matches nothing). promctl loads the rest too, but says so.
+        this.logger(
+          'warn',
+          "Rule file not found, no rules loaded from it: fix its rule_files entry (relative paths start at the configuration file's folder)",
+          { file },
         );
         continue;
       }
