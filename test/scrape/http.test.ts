@@ -56,6 +56,17 @@ beforeAll(async () => {
   routes.set('/reset', (req) => {
     (req.socket as Socket & { resetAndDestroy(): void }).resetAndDestroy();
   });
+  // Closes the connection without answering every other request: a kept-alive connection that the
+  // server closes just as the next scrape is sent.
+  let flaky = 0;
+  routes.set('/flaky', (req, res) => {
+    if (flaky++ % 2 === 0) {
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(text);
+  });
   routes.set('/truncated', (_q, res) => {
     res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': '1000' });
     res.write('m{a="1"} 1\nm{a="2"} ');
@@ -179,6 +190,12 @@ describe('HTTP scraping', () => {
     expect(r.error).toMatch(
       new RegExp(`^Get "${target.url().replace(/[?.]/g, '\\$&')}": (read: connection reset by peer|unexpected EOF)$`),
     );
+  });
+
+  it('a connection closed before any response byte is retried once, as Go does', async () => {
+    const { loop, app } = mk({ metrics_path: '/flaky' });
+    for (let i = 0; i < 3; i++) expect((await loop.scrapeAndReport(Date.now() + i)).error).toBeNull();
+    expect(app.series('m')).toHaveLength(6);
   });
 
   it('a truncated body fails the scrape and keeps no partial samples', async () => {

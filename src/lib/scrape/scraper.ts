@@ -88,7 +88,9 @@ export class HttpScraper implements Scraper {
       signal.addEventListener('abort', h, { once: true });
       // throwOnMaxRedirect: like Go's client, too many redirects is an error, not the last 3xx.
       const opts = { origin: this.origin, path: this.path, method: 'GET', headers, throwOnMaxRedirect: true };
-      this.o.client.dispatcher.dispatch(opts as Dispatcher.DispatchOptions, h);
+      const dispatch = () => this.o.client.dispatcher.dispatch(opts as Dispatcher.DispatchOptions, h);
+      h.redispatch = dispatch;
+      dispatch();
     });
   }
 }
@@ -130,6 +132,9 @@ function headerString(v: Buffer | Buffer[] | string | string[] | undefined): str
  */
 class ScrapeHandler implements Dispatcher.DispatchHandler {
   timer: NodeJS.Timeout | undefined;
+  /** Sends the request again (once) after a connection broke before the response. */
+  redispatch: (() => void) | null = null;
+  private headersSeen = false;
   private abortFn: ((err: Error) => void) | null = null;
   private settled = false;
   private statusErr: string | null = null;
@@ -187,6 +192,7 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[] | string[] | null): boolean {
     if (this.settled) return false;
+    this.headersSeen = true;
     let enc = '';
     const raw = rawHeaders ?? [];
     for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -263,6 +269,23 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     if (this.settled) return;
+    const code = (err as { code?: string }).code;
+    if (
+      this.redispatch !== null &&
+      !this.headersSeen &&
+      (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE')
+    ) {
+      // The connection broke before any response byte — typically a kept-alive connection the
+      // server closed as we sent the request: send it again once on a new one, as Go's transport
+      // does for idempotent requests (same deadline).
+      const again = this.redispatch;
+      this.redispatch = null;
+      this.abortFn = null;
+      this.total = 0;
+      this.body.n = 0;
+      queueMicrotask(again);
+      return;
+    }
     const m = err.message ?? '';
     // undici's redirect handler: a Location already visited, or more than 10 hops.
     if (m.startsWith('Redirect loop detected') || m === 'max redirects') {
