@@ -33,7 +33,7 @@ import { DashboardApp, INK_OPTIONS } from '../src/lib/ui/dashboard/view.js';
 import { freePort, startProc, which } from '../test/support/procs.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const WARMUP_MS = 4000;
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 8000);
 const COLS = 160;
 const ROWS = 50;
 

@@ -456,6 +456,44 @@ describe('the live app', () => {
     app.unmount();
   });
 
+  it('asks a chart again only when its window moves, and once more when its last point has settled', async () => {
+    const { st, client } = controlledClient();
+    const dash: Dashboard = {
+      title: 'C',
+      rows: [{ panels: [{ title: 'c', type: 'timeseries', queries: [{ expr: 'up' }] }] }],
+    };
+    const step = alignedWindow(T0, 3600_000, 100).step; // ink-testing-library: 100 columns
+    const end = Math.ceil(T0 / step) * step;
+    let clock = end + 1000;
+    const app = render(
+      <DashboardApp
+        dashboard={dash}
+        client={client}
+        refreshMs={15}
+        rangeMs={3600_000}
+        initialVars={{}}
+        color={plain}
+        now={() => clock}
+      />,
+    );
+    const ranges = () => st.calls.filter((c) => c.startsWith('range')).length;
+    const refreshes = async (n: number) => {
+      const c = ranges();
+      await sleep(15 * n);
+      return { asked: ranges() - c };
+    };
+    await until(() => ranges() === 1);
+    expect((await refreshes(6)).asked).toBe(0); // same window, last point not settled yet: no new query
+    clock = end + 10_500; // past the settling time: asked once more
+    await until(() => ranges() === 2);
+    expect((await refreshes(6)).asked).toBe(0);
+    clock = end + step + 100; // the window moved
+    await until(() => ranges() === 3);
+    app.stdin.write('r'); // refresh now asks again
+    await until(() => ranges() === 4);
+    app.unmount();
+  });
+
   it('renders nothing new while the data does not change, and again when it does', async () => {
     const { st, client } = controlledClient();
     const dash: Dashboard = {

@@ -114,7 +114,7 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
     );
   } else {
     body = (
-      <Box flexDirection="column" height={bodyH} overflow="hidden">
+      <Box flexDirection="column" height={bodyH} overflowY="hidden">
         {rows.map((r, ri) => (
           <Box key={ri} flexDirection="row" height={r.height} flexShrink={0}>
             {r.panels.map(({ index, width }) => (
@@ -167,6 +167,13 @@ export interface AppProps {
   readonly now?: () => number;
 }
 
+const SETTLE_MS = 10_000;
+
+/** A panel drawn from range queries only. */
+function chartOnly(panel: Panel): boolean {
+  return panel.type === 'timeseries' && panel.queries.every((q) => !q.instant);
+}
+
 /** Flattened panels in screen order (the focus index space). */
 export function flatPanels(d: Dashboard): Panel[] {
   return d.rows.flatMap((r) => r.panels);
@@ -209,6 +216,7 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
 
   // Variables: fetch their values; choose defaults (the given value, the default, "All", the first).
   useEffect(() => {
+    if (!p.dashboard.variables?.length) return;
     let alive = true;
     void (async () => {
       const out: ReduceContext['variables'] = [];
@@ -236,14 +244,36 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
 
   // Refresh loop. Range queries use a window aligned to the step (as Grafana does): the chart does not
   // shift between refreshes within a step, and a refresh that brings no new data renders nothing.
+  // A chart's points are final once samples newer than its window's end have arrived: a chart whose
+  // window has not moved is asked again only once, SETTLE_MS after the window's end (late scrapes).
+  const fetched = useRef(new Map<number, { key: string; at: number; data: PanelData }>());
   useEffect(() => {
     if (!varsReady) return;
     const ac = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let first = true; // the first refresh after a key press or a change asks everything
+    const vars = JSON.stringify(state.varValues);
     const tick = async () => {
       const w = alignedWindow(now() - state.endOffsetMs, state.rangeMs, size.cols);
+      const at = w.at ?? w.end;
+      const key = `${w.start}/${w.end}/${w.step}/${vars}`;
+      const force = first;
+      first = false;
       const results = await Promise.all(
-        panels.map((panel) => fetchPanel(p.client, panel, state.varValues, w, ac.signal)),
+        panels.map(async (panel, i) => {
+          const last = fetched.current.get(i);
+          if (
+            !force &&
+            chartOnly(panel) &&
+            last?.key === key &&
+            !last.data.error &&
+            (last.at >= w.end + SETTLE_MS || at < w.end + SETTLE_MS)
+          )
+            return last.data;
+          const r = await fetchPanel(p.client, panel, state.varValues, w, ac.signal);
+          fetched.current.set(i, { key, at, data: r });
+          return r;
+        }),
       );
       if (ac.signal.aborted) return;
       setFrame((prev) => {
