@@ -115,6 +115,40 @@ function withCurrent(range: SeriesData[], now: SeriesData[]): SeriesData[] {
   return out;
 }
 
+/**
+ * Range results of the current window, kept between refreshes: a range query whose (step-aligned)
+ * window has not moved is sent again only once, SETTLE_MS after the window's end, when late scrapes
+ * have landed and its last point is final. `force` sends everything (the user asked to refresh).
+ */
+export interface RangeCache {
+  window: string;
+  results: Map<string, { at: number; data: QueryData }>;
+  force?: boolean;
+}
+
+export const SETTLE_MS = 10_000;
+
+/** The cache for window `w` (a new one when the window moved). */
+export function rangeCacheFor(prev: RangeCache | undefined, w: TimeWindow, vars: string): RangeCache {
+  const window = `${w.start}/${w.end}/${w.step}/${vars}`;
+  return prev?.window === window ? prev : { window, results: new Map() };
+}
+
+async function rangeQuery(
+  client: DashboardClient,
+  expr: string,
+  w: TimeWindow,
+  signal: AbortSignal | undefined,
+  cache: RangeCache | undefined,
+): Promise<QueryData> {
+  const at = w.at ?? w.end;
+  const hit = cache?.results.get(expr);
+  if (hit && !cache!.force && (hit.at >= w.end + SETTLE_MS || at < w.end + SETTLE_MS)) return hit.data;
+  const { data } = await client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal });
+  cache?.results.set(expr, { at, data });
+  return data;
+}
+
 /** Runs a panel's queries for the window; a failure becomes the panel's error, not an exception. */
 export async function fetchPanel(
   client: DashboardClient,
@@ -122,6 +156,7 @@ export async function fetchPanel(
   vars: Readonly<Record<string, string>>,
   w: TimeWindow,
   signal?: AbortSignal,
+  cache?: RangeCache,
 ): Promise<PanelData> {
   try {
     const parts = await Promise.all(
@@ -130,16 +165,13 @@ export async function fetchPanel(
         const instant = q.instant || panel.type === 'table' || panel.type === 'gauge' || panel.type === 'bar';
         if (instant) return toSeries((await client.query(expr, (w.at ?? w.end) / 1000, { signal })).data, q.legend);
         if (panel.type !== 'stat' || w.at === undefined || w.at === w.end)
-          return toSeries(
-            (await client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal })).data,
-            q.legend,
-          );
+          return toSeries(await rangeQuery(client, expr, w, signal, cache), q.legend);
         // A stat shows the value now, after its sparkline of the (step-aligned, so up to a step old) range.
         const [range, now] = await Promise.all([
-          client.queryRange(expr, w.start / 1000, w.end / 1000, w.step / 1000, { signal }),
+          rangeQuery(client, expr, w, signal, cache),
           client.query(expr, w.at / 1000, { signal }),
         ]);
-        return withCurrent(toSeries(range.data, q.legend), toSeries(now.data, q.legend));
+        return withCurrent(toSeries(range, q.legend), toSeries(now.data, q.legend));
       }),
     );
     return { series: parts.flat(), updated: Date.now() };

@@ -7,7 +7,9 @@ import {
   alignedWindow,
   fetchPanel,
   fetchVariableValues,
+  rangeCacheFor,
   samePanelData,
+  type RangeCache,
   type DashboardClient,
   type PanelData,
 } from './data.js';
@@ -167,13 +169,6 @@ export interface AppProps {
   readonly now?: () => number;
 }
 
-const SETTLE_MS = 10_000;
-
-/** A panel drawn from range queries only. */
-function chartOnly(panel: Panel): boolean {
-  return panel.type === 'timeseries' && panel.queries.every((q) => !q.instant);
-}
-
 /** Flattened panels in screen order (the focus index space). */
 export function flatPanels(d: Dashboard): Panel[] {
   return d.rows.flatMap((r) => r.panels);
@@ -244,9 +239,8 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
 
   // Refresh loop. Range queries use a window aligned to the step (as Grafana does): the chart does not
   // shift between refreshes within a step, and a refresh that brings no new data renders nothing.
-  // A chart's points are final once samples newer than its window's end have arrived: a chart whose
-  // window has not moved is asked again only once, SETTLE_MS after the window's end (late scrapes).
-  const fetched = useRef(new Map<number, { key: string; at: number; data: PanelData }>());
+  // Range results kept between refreshes while the window stays (see RangeCache).
+  const cache = useRef<RangeCache | undefined>(undefined);
   useEffect(() => {
     if (!varsReady) return;
     const ac = new AbortController();
@@ -255,25 +249,11 @@ export function DashboardApp(p: AppProps): React.JSX.Element {
     const vars = JSON.stringify(state.varValues);
     const tick = async () => {
       const w = alignedWindow(now() - state.endOffsetMs, state.rangeMs, size.cols);
-      const at = w.at ?? w.end;
-      const key = `${w.start}/${w.end}/${w.step}/${vars}`;
-      const force = first;
+      const c = (cache.current = rangeCacheFor(cache.current, w, vars));
+      c.force = first;
       first = false;
       const results = await Promise.all(
-        panels.map(async (panel, i) => {
-          const last = fetched.current.get(i);
-          if (
-            !force &&
-            chartOnly(panel) &&
-            last?.key === key &&
-            !last.data.error &&
-            (last.at >= w.end + SETTLE_MS || at < w.end + SETTLE_MS)
-          )
-            return last.data;
-          const r = await fetchPanel(p.client, panel, state.varValues, w, ac.signal);
-          fetched.current.set(i, { key, at, data: r });
-          return r;
-        }),
+        panels.map((panel) => fetchPanel(p.client, panel, state.varValues, w, ac.signal, c)),
       );
       if (ac.signal.aborted) return;
       setFrame((prev) => {
