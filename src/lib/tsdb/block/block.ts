@@ -14,7 +14,7 @@ import { postingsForMatchers } from '../index/postings.js';
 import type { SampleBuffer, SampleIterator, Series } from '../../storage/interface.js';
 import { decodeXorInto } from '../chunkenc/decode.js';
 import { Encoding, encodingName } from '../chunkenc/xor.js';
-import { ChunksIterator, appendChunks, type ChunkData, type ChunkSeries } from '../querier.js';
+import { ChunksIterator, type ChunkData, type ChunkSeries } from '../querier.js';
 import type { Interval } from './tombstones.js';
 import { fsyncDir } from '../wal/wal.js';
 import { ChunkReader, ChunkWriter } from './chunks.js';
@@ -230,15 +230,13 @@ class BlockSeriesView implements ChunkSeries, Series {
   }
 
   appendSamples(buf: SampleBuffer, mint: number, maxt: number): void {
-    const metas = this.metas;
-    if (metas.length === 1) {
-      const m = metas[0]!;
-      if (m.maxt < mint || m.mint > maxt) return;
+    // Only the chunks overlapping [mint, maxt] are read (through the page cache) and decoded.
+    for (const m of this.metas) {
+      if (m.maxt < mint) continue;
+      if (m.mint > maxt) return;
       const r = this.cr.chunk(m.ref);
       if (r.encoding !== Encoding.XOR) throw new Error(`unsupported chunk encoding ${encodingName(r.encoding)}`);
-      decodeXorInto(r.data, undefined, mint, maxt, this.deleted, buf);
-      return;
+      if (!decodeXorInto(r.data, undefined, mint, maxt, this.deleted, buf)) return;
     }
-    appendChunks(this.chunks(), mint, maxt, this.deleted, buf);
   }
 }
