@@ -1005,15 +1005,21 @@ export class Evaluator {
     }
     const groups = new Map<string, Group>();
     const order: Group[] = [];
+    // Bucket bounds repeat across series: parse each distinct `le` once.
+    const leOf = new Map<string, number | null>();
     for (let si = 0; si < m.length; si++) {
       const s = m[si]!;
       const leStr = s.metric.get('le');
-      const le = parseGoFloat(leStr);
+      let le = leOf.get(leStr);
+      if (le === undefined) leOf.set(leStr, (le = parseGoFloat(leStr)));
       if (le === null) {
         if (s.ts.length) this.q.annotations.badBucketLabel(s.metric.metricName(), leStr, vecArg.pos);
         continue;
       }
-      const key = s.metric.without('le').key();
+      // The labels without `le`, as a key (no intermediate label set per series).
+      const f = s.metric.toFlat();
+      let key = '';
+      for (let i = 0; i < f.length; i += 2) if (f[i] !== 'le') key += f[i] + '\xff' + f[i + 1] + '\xff';
       let g = groups.get(key);
       if (!g) {
         g = { metric: dropMetricName(s.metric.without('le')), members: [], name: s.metric.metricName() };
