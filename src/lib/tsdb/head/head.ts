@@ -214,7 +214,11 @@ export class Head implements PostingsIndex {
       if (app !== null) {
         s.closed.push({ data: app.bytes(), mint: s.appMint, maxt: s.maxt });
       }
-      app = s.app = new XorAppender(app === null ? 32 : Math.min(512, app.buf.length));
+      // A series' first chunk starts at 128 bytes, as Prometheus' (bstream capacity 128): starting
+      // at 32 meant two reallocations per series within its first dozen samples — after a restart
+      // or a config with many new series, hundreds of thousands of buffers promoted and then
+      // dropped, which kept the old generation busy. Later chunks start at the size the last needed.
+      app = s.app = new XorAppender(app === null ? 128 : Math.min(512, app.buf.length));
       s.appMint = t;
       s.nextAt = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
       this.stats.chunksCreated++;
