@@ -268,7 +268,8 @@ export const prometheusPreset: Dashboard = {
           unit: 's',
           queries: [
             {
-              expr: 'rate(prometheus_rule_evaluation_duration_seconds_sum[5m]) / rate(prometheus_rule_evaluation_duration_seconds_count[5m])',
+              // No rule evaluated: no data rather than NaN (0/0).
+              expr: 'rate(prometheus_rule_evaluation_duration_seconds_sum[5m]) / (rate(prometheus_rule_evaluation_duration_seconds_count[5m]) > 0)',
               legend: 'avg',
             },
           ],

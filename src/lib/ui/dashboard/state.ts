@@ -74,7 +74,7 @@ export const HELP: [string, string][] = [
   ['r', 'refresh now'],
   ['tab / shift-tab', 'move focus between panels'],
   ['enter / f', 'expand the focused panel (esc: back)'],
-  ['s', 'sort the focused table: name, value ↓, value ↑'],
+  ['s', 'sort the focused table: name, value ↓ / ↑'],
   ['v / V', 'next value of the variable / next variable'],
   ['?', 'this help'],
   ['q / ctrl-c', 'quit'],

@@ -93,7 +93,7 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
           <Text bold>Keys</Text>
           {HELP.map(([k, d]) => (
             <Text key={k} wrap="truncate">
-              {c.cyan(k.padEnd(16))}
+              {c.cyan(k.padEnd(17))}
               {d}
             </Text>
           ))}
