@@ -1,6 +1,6 @@
 /** The dashboard screen: a presentational view and the live app that owns state, data and keys. */
 import type { ChalkInstance } from 'chalk';
-import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { Box, Text, Transform, useApp, useInput, useStdout } from 'ink';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { formatDuration } from '../../model/duration.js';
 import {
@@ -36,6 +36,36 @@ function clock(ms: number): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
+/** Styled segments cut to `width` characters (the last one shortened with …). */
+function fitSegments(seg: readonly [string, (x: string) => string][], width: number): string {
+  let out = '';
+  let left = width;
+  for (const [text, style] of seg) {
+    if (left <= 0) break;
+    if (text.length > left) {
+      out += style(text.slice(0, Math.max(0, left - 1)) + '…');
+      break;
+    }
+    out += style(text);
+    left -= text.length;
+  }
+  return out;
+}
+
+/**
+ * One line of at most `width` characters. Ink lays out a constant blank line and the transform puts
+ * the text in when writing, so a text that changes every refresh (the header's time) adds nothing
+ * to Ink's text-measure cache, which keeps every text it ever measured.
+ */
+function Line({ text, width }: { text: string; width: number }) {
+  const blank = useMemo(() => ' '.repeat(Math.max(1, width)), [width]);
+  return (
+    <Transform transform={() => text}>
+      <Text>{blank}</Text>
+    </Transform>
+  );
+}
+
 /** The key hints that fit in `cols`, dropping the least needed first, in a fixed order. */
 export function footerText(cols: number, variables: boolean): string {
   // [hint, priority: lower stays longer]
@@ -64,25 +94,30 @@ export function footerText(cols: number, variables: boolean): string {
 export function DashboardView(p: ViewProps): React.JSX.Element {
   const { state: s, color: c } = p;
   const rows = layout(p.dashboard.rows, p.cols, p.lines);
-  const vars = p.variables
-    .map((v, i) => {
-      const val = s.varValues[v.name] ?? '';
-      const txt = `${v.name}=${val === '.*' ? 'All' : val}`;
-      return i === s.varIndex && p.variables.length > 1 ? c.underline(txt) : txt;
-    })
-    .join('  ');
+  const id = (x: string) => x;
+  const seg: [string, (x: string) => string][] = [
+    [p.dashboard.title, c.bold],
+    ['  ', id],
+    ['range', c.dim],
+    [` ${formatDuration(s.rangeMs)}`, id],
+  ];
+  if (p.end) seg.push([' to', c.dim], [` ${clock(p.end)}`, id]);
   // A connection failure on every panel: the server is down (the panels say so too).
   const errors = [...p.data.values()].filter((d) => d.error);
   const down = p.data.size > 0 && errors.length === p.data.size ? unreachableServer(errors[0]!.error!) : undefined;
-  const live = down
-    ? c.red(`${down} unreachable`)
-    : s.endOffsetMs === 0
-      ? s.paused
-        ? c.yellow('paused')
-        : c.green('live')
-      : c.yellow(`-${formatDuration(s.endOffsetMs)}`);
-  const to = p.end ? `${c.dim(' to')} ${clock(p.end)}` : '';
-  const header = `${c.bold(p.dashboard.title)}  ${c.dim('range')} ${formatDuration(s.rangeMs)}${to}  ${live}${vars ? '  ' + vars : ''}`;
+  seg.push(['  ', id]);
+  if (down) seg.push([`${down} unreachable`, c.red]);
+  else if (s.endOffsetMs !== 0) seg.push([`-${formatDuration(s.endOffsetMs)}`, c.yellow]);
+  else if (s.paused) seg.push(['paused', c.yellow]);
+  else seg.push(['live', c.green]);
+  p.variables.forEach((v, i) => {
+    const val = s.varValues[v.name] ?? '';
+    seg.push(
+      ['  ', id],
+      [`${v.name}=${val === '.*' ? 'All' : val}`, i === s.varIndex && p.variables.length > 1 ? c.underline : id],
+    );
+  });
+  const header = fitSegments(seg, p.cols);
   const footer = c.dim(footerText(p.cols, p.variables.length > 0));
   let body: React.JSX.Element;
   const bodyH = Math.max(5, p.lines - 2);
@@ -140,9 +175,9 @@ export function DashboardView(p: ViewProps): React.JSX.Element {
   }
   return (
     <Box flexDirection="column" width={p.cols}>
-      <Text wrap="truncate">{header}</Text>
+      <Line text={header} width={p.cols} />
       {body}
-      <Text wrap="truncate">{footer}</Text>
+      <Line text={footer} width={p.cols} />
     </Box>
   );
 }
