@@ -26,8 +26,11 @@ export interface HeadChunk {
   maxt: number;
 }
 
+/** The closed chunks of a series that has none (shared: never pushed to; see appendSample). */
+const NO_CHUNKS: HeadChunk[] = Object.freeze([]) as unknown as HeadChunk[];
+
 export class MemSeries {
-  closed: HeadChunk[] = [];
+  closed: HeadChunk[] = NO_CHUNKS;
   app: XorAppender | null = null;
   appMint = 0;
   /** When the open chunk is cut (Prometheus' memSeries.nextAt); never past its block range. */
@@ -212,7 +215,10 @@ export class Head implements PostingsIndex {
     if (app !== null && app.count === SAMPLES_PER_CHUNK / 4) s.nextAt = chunkEndTime(s.appMint, s.maxt, s.nextAt);
     if (app === null || t >= s.nextAt || app.count >= SAMPLES_PER_CHUNK * 2) {
       if (app !== null) {
-        s.closed.push({ data: app.bytes(), mint: s.appMint, maxt: s.maxt });
+        const c = { data: app.bytes(), mint: s.appMint, maxt: s.maxt };
+        // Series start with the shared empty list (one object less per series until its first cut).
+        if (s.closed === NO_CHUNKS) s.closed = [c];
+        else s.closed.push(c);
       }
       // A series' first chunk starts at 128 bytes, as Prometheus' (bstream capacity 128): starting
       // at 32 meant two reallocations per series within its first dozen samples — after a restart
