@@ -99,7 +99,7 @@ describe.skipIf(!have)('promctl dashboard in tmux', () => {
     // Over several refreshes the frame stays in place: header on top, footer at the bottom, panels
     // whole in between (no line drift, no leftovers of earlier frames).
     await new Promise((r) => setTimeout(r, 3000));
-    expectFrame(tmux('capture-pane', '-p', '-t', session), 'Node', 120, 40);
+    await waitFor((s) => isFrame(s, 'Node', 120, 40), 5000);
     // Resizes with the terminal.
     tmux('resize-window', '-t', session, '-x', '200', '-y', '60');
     const big = await waitFor((s) => isFrame(s, 'Node', 200, 60) && s.includes('r refresh'));
@@ -141,7 +141,10 @@ describe.skipIf(!have)('promctl dashboard in tmux', () => {
       '24',
       `${repoRootBin} dashboard --preset node --url ${dead} --refresh 1s`,
     );
-    const screen = await waitFor((s) => s.includes('error:') && s.includes('unreachable'));
+    // (A capture can land in the middle of a frame being written: wait for a whole one.)
+    const screen = await waitFor(
+      (s) => s.includes('error:') && s.includes('unreachable') && isFrame(s, 'Node', 80, 24),
+    );
     expectFrame(screen, 'Node', 80, 24);
     expect(screen).toContain(`${dead} unreachable`);
     expect(screen).toContain('connection refused');
@@ -155,7 +158,10 @@ describe.skipIf(!have)('promctl dashboard in tmux', () => {
       ],
       { readyUrl: `${dead}/-/ready` },
     );
-    const back = await waitFor((s) => !s.includes('unreachable') && /Uptime[\s\S]*\d+(\.\d+)? (min|h|day|s)\b/.test(s));
+    const back = await waitFor(
+      (s) =>
+        isFrame(s, 'Node', 80, 24) && !s.includes('unreachable') && /Uptime[\s\S]*\d+(\.\d+)? (min|h|day|s)\b/.test(s),
+    );
     expectFrame(back, 'Node', 80, 24);
     expect(back).not.toContain('cannot reach');
     tmux('send-keys', '-t', session, 'q');
