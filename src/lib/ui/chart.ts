@@ -195,8 +195,8 @@ export function plotGrid(series: readonly ChartSeries[], opts: ChartOptions): Ch
 }
 
 /**
- * One row of a grid as a string, each run of cells drawn by the same series wrapped once by
- * `paint(seriesIndex, run)` (so a row carries as few color codes as possible).
+ * One row of a grid as a string, each run of cells drawn by the same series (blanks included) wrapped
+ * once by `paint(seriesIndex, run)`, so a row carries as few color codes as possible.
  */
 export function gridRow(g: ChartGrid, row: number, paint: (series: number, s: string) => string): string {
   const bits = g.bits[row]!;
@@ -206,7 +206,8 @@ export function gridRow(g: ChartGrid, row: number, paint: (series: number, s: st
   let runSeries = -2;
   for (let i = 0; i < g.width; i++) {
     const b = bits[i]!;
-    const si = b === 0 ? -1 : owner[i]!;
+    // A blank cell looks the same in any color: it joins the current run (fewer color codes).
+    const si = b === 0 ? (runSeries === -2 ? -1 : runSeries) : owner[i]!;
     if (si !== runSeries) {
       if (run) out += runSeries >= 0 ? paint(runSeries, run) : run;
       run = '';
