@@ -19,7 +19,7 @@
  * BENCH_SECONDS (default 20) per scenario.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -115,6 +115,22 @@ class Sink extends Writable {
   }
 }
 
+/** CPU seconds per thread name of this process (main, V8 GC helpers, libuv pool, tsx's loader…). */
+function threadSeconds(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${process.pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${process.pid}/task/${tid}/stat`, 'utf8');
+      const name = tid === String(process.pid) ? 'main' : stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended
+    }
+  }
+  return out;
+}
+
 /** CPU seconds (utime+stime) of a process, or of one of its threads. */
 function cpuSeconds(pid: number, tid?: number): number {
   const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
@@ -129,6 +145,7 @@ interface Figures {
   kibPerSec: number;
   framesPerSec: number;
   clears: number;
+  threads: string;
   peerPct?: number;
 }
 
@@ -165,12 +182,19 @@ async function run(url: string, rangeMs: number, peerPid?: number): Promise<Figu
   const [b0, f0, c0] = [out.bytes, frames, out.clears];
   const cpu0 = process.cpuUsage();
   const main0 = cpuSeconds(process.pid, process.pid);
+  const threads0 = threadSeconds();
   const peer0 = peerPid ? cpuSeconds(peerPid) : 0;
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const main = cpuSeconds(process.pid, process.pid) - main0;
+  const threads = [...threadSeconds()]
+    .map(([n, sec]) => [n, ((sec - (threads0.get(n) ?? 0)) / ((performance.now() - t0) / 1000)) * 100] as const)
+    .filter(([, pct]) => pct >= 0.1)
+    .sort((a, b) => b[1] - a[1])
+    .map(([n, pct]) => `${n} ${pct.toFixed(1)}%`)
+    .join(', ');
   const peer = peerPid ? cpuSeconds(peerPid) - peer0 : undefined;
   app.unmount();
   screen.leave();
@@ -180,6 +204,7 @@ async function run(url: string, rangeMs: number, peerPid?: number): Promise<Figu
     kibPerSec: (out.bytes - b0) / 1024 / wall,
     framesPerSec: (frames - f0) / wall,
     clears: out.clears - c0,
+    threads,
     ...(peer !== undefined ? { peerPct: (peer / wall) * 100 } : {}),
   };
 }
@@ -188,7 +213,8 @@ function line(name: string, f: Figures): string {
   return (
     `${name.padEnd(34)} CPU ${f.cpuPct.toFixed(1).padStart(5)}% of one core (main thread ${f.mainPct.toFixed(1)}%)` +
     `  ${f.framesPerSec.toFixed(2)} frames/s  ${f.kibPerSec.toFixed(1)} KiB/s  ${f.clears} full clears` +
-    (f.peerPct !== undefined ? `  | Prometheus ${f.peerPct.toFixed(1)}%` : '')
+    (f.peerPct !== undefined ? `  | Prometheus ${f.peerPct.toFixed(1)}%` : '') +
+    `\n${''.padEnd(34)} by thread: ${f.threads}`
   );
 }
 
