@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRootBin, startProc, which, type Proc } from '../support/procs.js';
+import { freePort, repoRootBin, startProc, which, type Proc, until as pollUntil } from '../support/procs.js';
+
+const until = pollUntil;
 
 const amBin = which('prometheus-alertmanager') ?? which('alertmanager');
 const prometheus = which('prometheus');
@@ -80,21 +82,6 @@ async function get<T>(url: string): Promise<T> {
 }
 const instant = async (base: string, q: string) =>
   (await get<{ result: Sample[] }>(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).result;
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** A query result as sorted "labels value" lines (value dropped when `values` is false). */
 function lines(r: Sample[], values = true): string[] {

@@ -46,7 +46,9 @@ import {
   underSyscallFilter,
 } from '../install/sandbox.js';
 import { repoRoot } from '../support/conformance.js';
-import { freePort, startProc, which } from '../support/procs.js';
+import { freePort, startProc, which, until as pollUntil } from '../support/procs.js';
+
+const until = <T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000) => pollUntil(what, fn, ms, 500);
 
 // The units hide /tmp, /var/tmp (PrivateTmp) and home directories (ProtectHome), and the installer
 // refuses to point ExecStart there: these suites need the checkout (and node) in a permanent place.
@@ -600,21 +602,6 @@ describe.skipIf(hiddenCheckout || !canSandbox)(
     });
   },
 );
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 90_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 async function instant(
   base: string,

@@ -13,7 +13,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRootBin, startProc, which, type Proc } from '../support/procs.js';
+import { freePort, repoRootBin, startProc, which, type Proc, until as pollUntil } from '../support/procs.js';
+
+const until = <T>(fn: () => Promise<T | undefined>, ms = 60_000) => pollUntil('the servers', fn, ms, 500);
 
 const python = ['/usr/bin/python3', which('python3')].find(
   (p) => p && spawnSync(p, ['-c', 'import flask, prometheus_client'], { stdio: 'ignore' }).status === 0,
@@ -34,21 +36,6 @@ async function instant(url: string, q: string): Promise<{ metric: Record<string,
     data: { result: { metric: Record<string, string>; value: [number, string] }[] };
   };
   return r.data.result;
-}
-
-async function until<T>(fn: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 function promtool(...args: string[]): string {

@@ -85,3 +85,22 @@ export async function startProc(
   }
   return proc;
 }
+
+/**
+ * Polls `fn` until it returns something other than undefined (thrown errors count as "not yet"),
+ * failing after `ms` with what was awaited and the last error.
+ */
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000, everyMs = 250): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
