@@ -306,7 +306,9 @@ export async function importOpenMetrics(
       while (i < a.n && a.ts[i]! < wEnd) i++;
       cursor[k] = i;
       if (i === from) return;
-      const chunks: BlockSeries['chunks'] = cutChunkRanges(a.ts, from, i, dur).map(([c, e]) => ({
+      // promtool's backfill writes each block through a head whose chunk range is twice the block
+      // duration (so that the head accepts the whole window); chunk end predictions follow it.
+      const chunks: BlockSeries['chunks'] = cutChunkRanges(a.ts, from, i, 2 * dur).map(([c, e]) => ({
         encoding: Encoding.XOR,
         data: encodeXor(a.ts, a.vs, c, e),
         mint: a.ts[c]!,
