@@ -42,6 +42,25 @@ export interface DeletedRange {
   maxt: number;
 }
 
+/** Bit position just after the varint uvarintAt last read. */
+let varintEnd = 0;
+
+/** Reads an unsigned varint of whole bytes starting at bit `pos`; sets varintEnd. */
+function uvarintAt(b: Uint8Array, pos: number): number {
+  let u = 0;
+  let mul = 1;
+  for (let k = 0; ; k++) {
+    if (k === 10) throw new ChunkDecodeError('corrupt XOR chunk: varint overflow');
+    const c = bitsAt(b, pos, 8);
+    pos += 8;
+    u += (c & 0x7f) * mul;
+    if (c < 0x80) break;
+    mul *= 128;
+  }
+  varintEnd = pos;
+  return u;
+}
+
 /**
  * Appends the samples of an XOR chunk with t in [mint, maxt] (and outside `deleted`) to `buf`.
  * `count` is the number of samples to read (defaults to the chunk header). Returns false when a
@@ -74,33 +93,16 @@ export function decodeXorInto(
   for (let i = 0; i < total; i++) {
     if (i === 0) {
       // Signed varint timestamp, then 64 raw bits.
-      let u = 0;
-      let mul = 1;
-      for (let k = 0; ; k++) {
-        if (k === 10) throw new ChunkDecodeError('corrupt XOR chunk: varint overflow');
-        const c = bitsAt(b, pos, 8);
-        pos += 8;
-        u += (c & 0x7f) * mul;
-        if (c < 0x80) break;
-        mul *= 128;
-      }
+      const u = uvarintAt(b, pos);
+      pos = varintEnd;
       t = u % 2 === 0 ? u / 2 : -(u + 1) / 2;
       vHi = bitsAt(b, pos, 32);
       vLo = bitsAt(b, pos + 32, 32);
       pos += 64;
     } else {
       if (i === 1) {
-        let u = 0;
-        let mul = 1;
-        for (let k = 0; ; k++) {
-          if (k === 10) throw new ChunkDecodeError('corrupt XOR chunk: varint overflow');
-          const c = bitsAt(b, pos, 8);
-          pos += 8;
-          u += (c & 0x7f) * mul;
-          if (c < 0x80) break;
-          mul *= 128;
-        }
-        tDelta = u;
+        tDelta = uvarintAt(b, pos);
+        pos = varintEnd;
       } else {
         // Delta of delta: 0 | 10+14 | 110+17 | 1110+20 | 1111+64 bits.
         let ones = 0;
