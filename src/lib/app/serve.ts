@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { stringify as yamlStringify } from 'yaml';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { ApiHttpError } from '../api/params.js';
+import { annotationsWithPositions, apiError } from '../api/engine-results.js';
 import { createHandler, listen, type ServerPorts } from '../api/server.js';
 import type { ApiEngine, QueryOptions } from '../api/v1.js';
 import { loadWebAssets, webHandler } from '../api/web.js';
@@ -21,9 +22,7 @@ import { isStaleNaN } from '../model/value.js';
 import { Notifier } from '../notifier/notifier.js';
 import { sendAlertsFunc } from '../notifier/rules.js';
 import { Engine } from '../promql/engine/engine.js';
-import { QueryCanceledError, QueryTimeoutError, TooManySamplesError } from '../promql/engine/errors.js';
 import type { QueryResult } from '../promql/engine/types.js';
-import { lineCol } from '../promql/parser/errors.js';
 import { formatQuery, parseExpr, parseMetricSelector } from '../promql/parser/index.js';
 import { alertsAPI, rulesAPI, type RulesFilter } from '../rules/api.js';
 import { engineQueryFunc } from '../rules/engine-query.js';
@@ -142,32 +141,6 @@ export function loadServeConfig(
     throw new Error(msg || 'invalid configuration');
   }
   return { config: r.config, yaml: yamlStringify(maskSecrets(r.config), { lineWidth: 0 }) };
-}
-
-function annotationsWithPositions(expr: string, r: QueryResult): { warnings: string[]; infos: string[] } {
-  const warnings: string[] = [];
-  const infos: string[] = [];
-  for (const a of r.annotations) {
-    let m = a.message;
-    if (a.pos) {
-      const { line, col } = lineCol(expr, a.pos.start);
-      m += ` (${line}:${col})`;
-    }
-    (a.kind === 'warning' ? warnings : infos).push(m);
-  }
-  return { warnings, infos };
-}
-
-/** Maps engine and parser errors to the API's error types, once. */
-function apiError(e: unknown): ApiHttpError {
-  if (e instanceof ApiHttpError) return e;
-  const err = e as Error;
-  if (err?.name === 'ParseError') return new ApiHttpError('bad_data', `invalid parameter "query": ${err.message}`);
-  if (e instanceof QueryTimeoutError) return new ApiHttpError('timeout', err.message);
-  if (e instanceof QueryCanceledError) return new ApiHttpError('canceled', err.message);
-  if (e instanceof TooManySamplesError) return new ApiHttpError('execution', err.message);
-  if (err?.name === 'QueryStorageError') return new ApiHttpError('internal', err.message);
-  return new ApiHttpError('execution', err?.message ?? String(e));
 }
 
 /** Starts everything; resolves once the HTTP server listens and the TSDB is open. */

@@ -156,13 +156,12 @@ export async function openLocalApi(dirArg: string, opts: LocalApiOptions = {}): 
       1,
       'query that server with --url instead, or stop it first',
     );
-  const [{ Tsdb }, { Engine }, { createHandler }, engineErrors, parser, { ApiHttpError }] = await Promise.all([
+  const [{ Tsdb }, { Engine }, { createHandler }, { annotationsWithPositions, apiError }, parser] = await Promise.all([
     import('../tsdb/db.js'),
     import('../promql/engine/engine.js'),
     import('../api/server.js'),
-    import('../promql/engine/errors.js'),
+    import('../api/engine-results.js'),
     import('../promql/parser/index.js'),
-    import('../api/params.js'),
   ]);
   let db: Awaited<ReturnType<typeof Tsdb.open>>;
   try {
@@ -171,31 +170,10 @@ export async function openLocalApi(dirArg: string, opts: LocalApiOptions = {}): 
     throw new UserError(`--data-dir ${dirArg}: ${(e as Error).message}`);
   }
   const engine = new Engine({ lookbackDelta: opts.lookbackDelta, timeout: opts.timeout });
-  // The same mapping of engine errors to API error types as promctl serve (app/serve.ts).
-  const apiError = (e: unknown) => {
-    if (e instanceof ApiHttpError) return e;
-    const err = e as Error;
-    if (err?.name === 'ParseError') return new ApiHttpError('bad_data', `invalid parameter "query": ${err.message}`);
-    if (e instanceof engineErrors.QueryTimeoutError) return new ApiHttpError('timeout', err.message);
-    if (e instanceof engineErrors.QueryCanceledError) return new ApiHttpError('canceled', err.message);
-    if (e instanceof engineErrors.TooManySamplesError) return new ApiHttpError('execution', err.message);
-    if (err?.name === 'QueryStorageError') return new ApiHttpError('internal', err.message);
-    return new ApiHttpError('execution', err?.message ?? String(e));
-  };
   const run = async (expr: string, fn: () => ReturnType<typeof engine.instantQuery>) => {
     try {
       const r = await fn();
-      const warnings: string[] = [];
-      const infos: string[] = [];
-      for (const a of r.annotations) {
-        let m = a.message;
-        if (a.pos) {
-          const { line, col } = parser.lineCol(expr, a.pos.start);
-          m += ` (${line}:${col})`;
-        }
-        (a.kind === 'warning' ? warnings : infos).push(m);
-      }
-      return { value: r.value, warnings, infos };
+      return { value: r.value, ...annotationsWithPositions(expr, r) };
     } catch (e) {
       throw apiError(e);
     }
