@@ -246,7 +246,7 @@ function routes(ports: ServerPorts): Route[] {
               p.time('start', -Number.MAX_SAFE_INTEGER),
               p.time('end', Number.MAX_SAFE_INTEGER),
             );
-            return { data: '' };
+            return NO_CONTENT;
           }
         : adminOff,
     },
@@ -257,7 +257,7 @@ function routes(ports: ServerPorts): Route[] {
       handler: admin
         ? async () => {
             await admin.cleanTombstones();
-            return { data: '' };
+            return NO_CONTENT;
           }
         : adminOff,
     },
@@ -267,13 +267,27 @@ function routes(ports: ServerPorts): Route[] {
       name: '/api/v1/admin/tsdb/snapshot',
       handler: admin
         ? async (p) => {
-            const skip = ['true', '1'].includes((p.get('skip_head') ?? '').toLowerCase());
-            return json({ name: await admin.snapshot(skip) });
+            return json({ name: await admin.snapshot(parseBool(p, 'skip_head')) });
           }
         : adminOff,
     },
   );
   return r;
+}
+
+/** A handler's answer without a body: 204 No Content (Prometheus' admin endpoints on success). */
+const NO_CONTENT: v1.HandlerResult = { data: '' };
+
+/** A boolean form value as Go's strconv.ParseBool reads it; absent or empty is false. */
+function parseBool(p: Params, name: string): boolean {
+  const v = p.get(name) ?? '';
+  if (v === '') return false;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw new ApiHttpError(
+    'bad_data',
+    `invalid parameter ${JSON.stringify(name)}: unable to parse boolean: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`,
+  );
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
@@ -354,6 +368,10 @@ export function createHandler(ports: ServerPorts): (req: IncomingMessage, res: S
           });
           const p = await paramsOf(req, url);
           const out = await route.handler(p, req, ac.signal, route.pattern.exec(path)!);
+          if (out === NO_CONTENT) {
+            res.writeHead(204);
+            return void res.end();
+          }
           return send(res, 200, 'application/json', successJson(out.data, out.warnings, out.infos));
         }
         if (ports.web?.(path, req, res)) {

@@ -3,7 +3,7 @@
  * TSDB, discovery, scrape manager, PromQL engine, rules, notifier, node collector, HTTP API) and
  * runs their lifecycles, like Prometheus' cmd/prometheus/main.go.
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { stringify as yamlStringify } from 'yaml';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -31,7 +31,7 @@ import { ScrapeManager } from '../scrape/manager.js';
 import type { ScrapeJobConfig } from '../scrape/config.js';
 import { ValueType } from '../storage/interface.js';
 import { writeTextFormat } from '../textparse/writer.js';
-import { Tsdb } from '../tsdb/db.js';
+import { Tsdb, snapshotName } from '../tsdb/db.js';
 import { embeddedConfigYaml, maskSecrets } from './defaults.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from './log.js';
 import { Registry, registerProcessMetrics } from './metrics.js';
@@ -453,12 +453,35 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     },
     admin: o.enableAdminApi
       ? {
-          deleteSeries: async () => {
-            throw new ApiHttpError('unavailable', 'delete_series is not supported by this TSDB yet');
+          deleteSeries: async (selectors, start, end) => {
+            const sets = selectors.map((sel) => {
+              try {
+                return parseMetricSelector(sel);
+              } catch (e) {
+                throw new ApiHttpError('bad_data', `invalid parameter "match[]": ${(e as Error).message}`);
+              }
+            });
+            try {
+              for (const m of sets) await db.delete(start, end, m);
+            } catch (e) {
+              throw new ApiHttpError('internal', (e as Error).message);
+            }
           },
-          cleanTombstones: async () => {},
-          snapshot: async () => {
-            throw new ApiHttpError('unavailable', 'snapshots are not supported by this TSDB yet');
+          cleanTombstones: async () => {
+            try {
+              await db.cleanTombstones();
+            } catch (e) {
+              throw new ApiHttpError('internal', `clean tombstones: ${(e as Error).message}`);
+            }
+          },
+          snapshot: async (skipHead) => {
+            const name = snapshotName();
+            try {
+              await db.snapshot(join(db.dir, 'snapshots', name), !skipHead);
+            } catch (e) {
+              throw new ApiHttpError('internal', `create snapshot: ${(e as Error).message}`);
+            }
+            return name;
           },
         }
       : undefined,

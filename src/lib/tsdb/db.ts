@@ -9,8 +9,9 @@
  * ranges its oldest range is written out as a block, the head is truncated and the WAL
  * checkpointed. Blocks are compacted into larger ones and deleted by retention (time and size).
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Labels } from '../model/labels.js';
 import { compareStrings } from '../model/labels.js';
 import type { Matcher } from '../model/matcher.js';
@@ -38,8 +39,10 @@ import {
   ByteInterner,
   RecordType,
   decodeSamples,
+  decodeTombstones,
   encodeSamples,
   encodeSeries,
+  encodeTombstones,
   forEachSeries,
   recordType,
 } from './wal/record.js';
@@ -51,6 +54,7 @@ import {
   readSegmentRecords,
   segmentName,
   truncateSegment,
+  fsyncDir,
   type WalFileOps,
 } from './wal/wal.js';
 
@@ -125,6 +129,7 @@ const ALLOWED = [
   /^chunks_head$/,
   /^lock$/,
   /^queries\.active$/,
+  /^snapshots$/,
   /^lost\+found$/,
   /^\./,
   /\.tmp(-for-(creation|deletion))?$/,
@@ -323,8 +328,14 @@ export class Tsdb implements Storage {
           }
           break;
         }
+        case RecordType.Tombstones:
+          for (const st of decodeTombstones(rec)) {
+            const ms = byWalRef[st.ref];
+            if (ms !== undefined) head.addTombstone(ms.ref, st.mint, st.maxt);
+          }
+          break;
         default:
-        // Tombstones of the head, exemplars, metadata, mmap markers: not used by the head.
+        // Exemplars, metadata, mmap markers: not used by the head.
       }
     };
     const cps = listCheckpoints(walDir);
@@ -562,8 +573,15 @@ export class Tsdb implements Storage {
         const ids = new Set(group.map((m) => m.ulid));
         const inputs = this.blocks.filter((b) => ids.has(b.ulid));
         const meta = await compactBlocks(this.dir, inputs);
-        const nb = Block.open(join(this.dir, meta.ulid));
-        this.blocks = [...this.blocks.filter((b) => !ids.has(b.ulid)), nb].sort((a, b) => a.minTime - b.minTime);
+        const rest = this.blocks.filter((b) => !ids.has(b.ulid));
+        if (meta.stats.numSamples === 0) {
+          // Everything was deleted: no block (as Prometheus), the inputs just go.
+          deleteBlockDir(join(this.dir, meta.ulid));
+          this.blocks = rest;
+        } else {
+          const nb = Block.open(join(this.dir, meta.ulid));
+          this.blocks = [...rest, nb].sort((a, b) => a.minTime - b.minTime);
+        }
         for (const b of inputs) this.retire(b);
         this.counters.compactions++;
         this.log.info(`compacted ${inputs.length} blocks into ${meta.ulid} [${meta.minTime}, ${meta.maxTime})`);
@@ -577,31 +595,13 @@ export class Tsdb implements Storage {
   /** Writes head data in [mint, maxt) as a block, truncates the head and checkpoints the WAL. */
   async persistHead(mint: number, maxt: number): Promise<BlockMeta | null> {
     const head = this.head;
-    const all = head.sortedSeries();
-    const symbols = new Set<string>();
-    const chosen: { s: MemSeries; chunks: BlockSeries['chunks'] }[] = [];
-    for (const s of all) {
-      const cs = head.chunksInRange(s, mint, maxt);
-      if (!cs.length) continue;
-      chosen.push({ s, chunks: cs.map((c) => ({ encoding: 1, data: c.data, mint: c.mint, maxt: c.maxt })) });
-      for (const x of s.labels.toFlat()) symbols.add(x);
-    }
-    let meta: BlockMeta | null = null;
-    if (chosen.length) {
-      meta = await writeBlock(
-        this.dir,
-        symbols,
-        chosen.map(({ s, chunks }) => ({
-          labels: s.labels,
-          chunks,
-          numSamples: chunks.reduce((a, c) => a + chunkNumSamples(c.data), 0),
-        })),
-        { mint, maxt },
-      );
+    const meta = await this.writeHeadBlock(this.dir, mint, maxt);
+    if (meta) {
       this.blocks = [...this.blocks, Block.open(join(this.dir, meta.ulid))].sort((a, b) => a.minTime - b.minTime);
       this.log.info(`wrote block ${meta.ulid} [${mint}, ${maxt}) with ${meta.stats.numSeries} series`);
     }
     head.truncate(maxt);
+    head.truncateTombstones(maxt);
     this.counters.headTruncations++;
     if (this.wal) {
       const cur = this.wal.nextSegment();
@@ -613,6 +613,131 @@ export class Tsdb implements Storage {
       }
     }
     return meta;
+  }
+
+  /** Writes the head's data in [mint, maxt) minus deleted samples as a block in `parent` (none when empty). */
+  private async writeHeadBlock(parent: string, mint: number, maxt: number): Promise<BlockMeta | null> {
+    const head = this.head;
+    const all = head.sortedSeries();
+    const symbols = new Set<string>();
+    const chosen: { s: MemSeries; chunks: BlockSeries['chunks'] }[] = [];
+    for (const s of all) {
+      const cs = head.chunksInRange(s, mint, maxt);
+      if (!cs.length) continue;
+      chosen.push({ s, chunks: cs.map((c) => ({ encoding: 1, data: c.data, mint: c.mint, maxt: c.maxt })) });
+      for (const x of s.labels.toFlat()) symbols.add(x);
+    }
+    if (!chosen.length) return null;
+    return writeBlock(
+      parent,
+      symbols,
+      chosen.map(({ s, chunks }) => ({
+        labels: s.labels,
+        chunks,
+        numSamples: chunks.reduce((a, c) => a + chunkNumSamples(c.data), 0),
+      })),
+      { mint, maxt },
+    );
+  }
+
+  // ---- admin: deletion, clean-up, snapshots ----------------------------------------------------
+
+  /**
+   * Runs fn while no compaction runs (Prometheus holds its compaction mutex for Delete,
+   * CleanTombstones and Snapshot): a compaction reading a block while its tombstones change, or
+   * writing out the head while series are deleted from it, would lose the deletion.
+   */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StorageError('TSDB is closed');
+    while (this.compacting) await this.compacting.catch(() => {});
+    const p = fn();
+    this.compacting = p.then(
+      () => {},
+      () => {},
+    );
+    try {
+      return await p;
+    } finally {
+      this.compacting = null;
+      if (this.compactQueued && !this.closed) {
+        this.compactQueued = false;
+        this.scheduleCompaction();
+      }
+    }
+  }
+
+  /**
+   * Deletes the samples in [mint, maxt] (inclusive) of the series matching matchers, as
+   * Prometheus' DB.Delete: blocks overlapping the range get tombstones (their `tombstones` file
+   * rewritten), the head gets tombstones logged in the WAL. Data stays on disk until the blocks
+   * are compacted or cleanTombstones() rewrites them; queries skip it at once.
+   */
+  async delete(mint: number, maxt: number, matchers: readonly Matcher[]): Promise<void> {
+    if (this.opts.readOnly) throw new StorageError('TSDB opened read-only');
+    await this.exclusive(async () => {
+      for (const b of this.blocks) if (b.overlaps(mint, maxt)) b.delete(mint, maxt, matchers);
+      const head = this.head;
+      if (head.seriesCount === 0 || head.minTime > maxt || head.maxTime < mint) return;
+      head.delete(mint, maxt, matchers, (stones) => {
+        if (!this.wal) return;
+        // A series not yet in the WAL (no sample committed since it was created) is logged first,
+        // so replay can resolve the tombstones' refs.
+        const unlogged: MemSeries[] = [];
+        for (const st of stones) {
+          const s = head.series(st.ref);
+          if (s && !s.logged) unlogged.push(s);
+        }
+        const recs: Uint8Array[] = [];
+        if (unlogged.length) recs.push(encodeSeries(unlogged, new Encbuf(1 << 10)).slice());
+        recs.push(encodeTombstones(stones, new Encbuf(stones.length * 24 + 16)).slice());
+        this.wal.log(recs);
+        for (const s of unlogged) s.logged = true;
+      });
+    });
+  }
+
+  /**
+   * Rewrites every block that carries tombstones without the deleted data (Prometheus'
+   * CleanTombstones): the new block names the old one as its parent (so an interrupted clean-up
+   * is finished at the next start) and keeps its level and sources; a block left empty is dropped.
+   */
+  async cleanTombstones(): Promise<void> {
+    if (this.opts.readOnly) throw new StorageError('TSDB opened read-only');
+    await this.exclusive(async () => {
+      for (const b of [...this.blocks]) {
+        if (b.numTombstones() === 0) continue;
+        const meta = await compactBlocks(this.dir, [b], undefined, { rewrite: true });
+        const rest = this.blocks.filter((x) => x !== b);
+        if (meta.stats.numSamples === 0) {
+          deleteBlockDir(join(this.dir, meta.ulid));
+          this.blocks = rest;
+          this.log.info(`clean tombstones: block ${b.ulid} had no data left; deleted`);
+        } else {
+          this.blocks = [...rest, Block.open(join(this.dir, meta.ulid))].sort((x, y) => x.minTime - y.minTime);
+          this.log.info(`clean tombstones: rewrote block ${b.ulid} as ${meta.ulid}`);
+        }
+        this.retire(b);
+      }
+    });
+  }
+
+  /**
+   * Writes a snapshot into `dir` (Prometheus' DB.Snapshot): every block hard-linked (copied when
+   * links are not possible, e.g. across file systems) and, with `withHead`, the head's data
+   * (minus deleted samples) as one more block. `dir` is a valid TSDB directory afterwards.
+   */
+  async snapshot(dir: string, withHead: boolean): Promise<void> {
+    if (resolve(dir) === resolve(this.dir)) throw new TsdbError('cannot snapshot into base directory');
+    if (isUlid(basename(dir))) throw new TsdbError('dir must not be a valid ULID');
+    await this.exclusive(async () => {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const b of this.blocks) linkBlock(b.dir, join(dir, b.ulid));
+      const head = this.head;
+      if (withHead && head.seriesCount > 0 && head.maxTime >= head.minTime) {
+        await this.writeHeadBlock(dir, head.minTime, head.maxTime + 1);
+      }
+      fsyncDir(dir);
+    });
   }
 
   private retire(b: Block): void {
@@ -723,6 +848,37 @@ export class Tsdb implements Storage {
       }
     }
   }
+}
+
+/** A snapshot's name as Prometheus makes it: UTC time (20060102T150405Z) and 16 random hex digits. */
+export function snapshotName(now = new Date()): string {
+  const iso = now.toISOString(); // 2006-01-02T15:04:05.000Z
+  const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+  const r = randomBytes(8);
+  r[0]! &= 0x7f; // Go's rand.Int63: 63 bits
+  return `${stamp}-${r.toString('hex')}`;
+}
+
+/** Hard-links (or copies) a block's files into `dst` (Prometheus' Block.Snapshot). */
+function linkBlock(src: string, dst: string): void {
+  const tmp = `${dst}.tmp-for-creation`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.mkdirSync(join(tmp, 'chunks'), { recursive: true });
+  const files = [
+    'meta.json',
+    'tombstones',
+    'index',
+    ...fs.readdirSync(join(src, 'chunks')).map((f) => join('chunks', f)),
+  ];
+  for (const f of files) {
+    try {
+      fs.linkSync(join(src, f), join(tmp, f));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw e;
+      fs.copyFileSync(join(src, f), join(tmp, f));
+    }
+  }
+  fs.renameSync(tmp, dst);
 }
 
 function limit(v: string[], n: number | undefined): string[] {

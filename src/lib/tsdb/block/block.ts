@@ -19,13 +19,22 @@ import type { Interval } from './tombstones.js';
 import { fsyncDir } from '../wal/wal.js';
 import { ChunkReader, ChunkWriter } from './chunks.js';
 import { newUlid, readMeta, writeMeta, type BlockDesc, type BlockMeta } from './meta.js';
-import { encodeTombstones, readTombstones, type Tombstones } from './tombstones.js';
+import {
+  addInterval,
+  countTombstones,
+  coveredBy,
+  encodeTombstones,
+  readTombstones,
+  writeTombstonesFile,
+  type Tombstones,
+} from './tombstones.js';
 
 export class Block {
   readonly meta: BlockMeta;
   readonly index: IndexReader;
   readonly chunkReader: ChunkReader;
-  readonly tombstones: Tombstones;
+  /** Replaced (never mutated) when series are deleted: queries keep the map they started with. */
+  tombstones: Tombstones;
 
   private constructor(readonly dir: string) {
     this.meta = readMeta(dir);
@@ -88,9 +97,12 @@ export class Block {
     for (let i = 0; i < p.length; i++) {
       const id = p[i]!;
       const e = this.index.series(id);
-      const metas = e.chunks.filter((c) => c.maxt >= mint && c.mint <= maxt);
+      const del = this.tombstones.get(id);
+      // As Prometheus' blockBaseSeriesSet: chunks wholly deleted are dropped, and a series left
+      // without chunks is not a match (so deleted series vanish from /series and label values).
+      const metas = e.chunks.filter((c) => c.maxt >= mint && c.mint <= maxt && !coveredBy(del, c.mint, c.maxt));
       if (metas.length === 0) continue;
-      out.push(new BlockSeriesView(e.labels, metas, this.chunkReader, this.tombstones.get(id), mint, maxt));
+      out.push(new BlockSeriesView(e.labels, metas, this.chunkReader, del, mint, maxt));
     }
     return out;
   }
@@ -110,6 +122,39 @@ export class Block {
     const set = new Set<string>();
     for (const s of this.select(mint, maxt, matchers)) s.labels.forEach((n) => set.add(n));
     return [...set].sort(compareStrings);
+  }
+
+  /**
+   * Marks the samples in [mint, maxt] of the series matching matchers as deleted (Prometheus'
+   * Block.Delete): each series with a chunk overlapping the range gets the range, clamped to its
+   * data, as a tombstone; the tombstones file and meta.json are rewritten atomically. Returns the
+   * number of series affected.
+   */
+  delete(mint: number, maxt: number, matchers: readonly Matcher[]): number {
+    const p = postingsForMatchers(this.index, matchers);
+    const next: Tombstones = new Map(this.tombstones);
+    let n = 0;
+    for (let i = 0; i < p.length; i++) {
+      const id = p[i]!;
+      const cs = this.index.series(id).chunks;
+      if (!cs.some((c) => c.maxt >= mint && c.mint <= maxt)) continue;
+      const iv = { mint: Math.max(mint, cs[0]!.mint), maxt: Math.min(maxt, cs[cs.length - 1]!.maxt) };
+      next.set(id, addInterval(next.get(id), iv));
+      n++;
+    }
+    if (n === 0) return 0;
+    writeTombstonesFile(this.dir, next);
+    const numTombstones = countTombstones(next);
+    const meta = { ...this.meta, stats: { ...this.meta.stats, numTombstones } };
+    writeMeta(this.dir, meta);
+    this.meta.stats.numTombstones = numTombstones;
+    this.tombstones = next;
+    return n;
+  }
+
+  /** Number of deleted intervals. */
+  numTombstones(): number {
+    return countTombstones(this.tombstones);
   }
 
   close(): void {

@@ -95,12 +95,16 @@ export function readMeta(dir: string): BlockMeta {
 }
 
 export function writeMeta(dir: string, m: BlockMeta): void {
+  // Through meta.json.tmp and a rename (as Prometheus' writeMetaFile): an existing block's meta is
+  // rewritten when series are deleted, and a snapshot's hard link must keep the old contents.
   const p = join(dir, 'meta.json');
-  const fd = fs.openSync(p, 'w', 0o644);
+  const tmp = `${p}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o644);
   try {
     fs.writeSync(fd, JSON.stringify(m, null, '\t'));
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
+  fs.renameSync(tmp, p);
 }

@@ -4,6 +4,7 @@
  * The CRC covers the tombstone entries. An empty file is 9 bytes.
  */
 import * as fs from 'node:fs';
+import { join } from 'node:path';
 import { Decbuf, Encbuf, crc32c } from '../encoding.js';
 import { CorruptionError } from '../errors.js';
 
@@ -67,4 +68,72 @@ export function isDeleted(ivs: readonly Interval[] | undefined, t: number): bool
   if (!ivs) return false;
   for (const iv of ivs) if (t >= iv.mint && t <= iv.maxt) return true;
   return false;
+}
+
+/**
+ * Adds iv to sorted, non-overlapping intervals, merging it with those it overlaps or touches
+ * (timestamps are whole milliseconds: [1, 5] and [6, 9] become [1, 9]), as Prometheus'
+ * Intervals.Add. Returns a new array (readers holding the old one are not affected).
+ */
+export function addInterval(ivs: readonly Interval[] | undefined, iv: Interval): Interval[] {
+  if (!ivs || ivs.length === 0) return [{ mint: iv.mint, maxt: iv.maxt }];
+  const out: Interval[] = [];
+  let mint = iv.mint;
+  let maxt = iv.maxt;
+  let placed = false;
+  for (const x of ivs) {
+    if (x.maxt < mint - 1) out.push(x);
+    else if (x.mint > maxt + 1) {
+      if (!placed) {
+        out.push({ mint, maxt });
+        placed = true;
+      }
+      out.push(x);
+    } else {
+      mint = Math.min(mint, x.mint);
+      maxt = Math.max(maxt, x.maxt);
+    }
+  }
+  if (!placed) out.push({ mint, maxt });
+  return out;
+}
+
+/** Whether [mint, maxt] lies within one of the intervals (Prometheus' Interval.IsSubrange). */
+export function coveredBy(ivs: readonly Interval[] | undefined, mint: number, maxt: number): boolean {
+  if (!ivs) return false;
+  for (const iv of ivs) if (mint >= iv.mint && maxt <= iv.maxt) return true;
+  return false;
+}
+
+/** Whether [mint, maxt] overlaps one of the intervals. */
+export function overlapsAny(ivs: readonly Interval[] | undefined, mint: number, maxt: number): boolean {
+  if (!ivs) return false;
+  for (const iv of ivs) if (mint <= iv.maxt && maxt >= iv.mint) return true;
+  return false;
+}
+
+/** Number of intervals (meta.json's stats.numTombstones). */
+export function countTombstones(t: Tombstones): number {
+  let n = 0;
+  for (const ivs of t.values()) n += ivs.length;
+  return n;
+}
+
+/**
+ * Writes `dir/tombstones` atomically (`tombstones.tmp`, fsync, rename, as Prometheus'
+ * writeTombstoneFile). Returns the file size.
+ */
+export function writeTombstonesFile(dir: string, t: Tombstones): number {
+  const b = encodeTombstones(t);
+  const p = join(dir, 'tombstones');
+  const tmp = `${p}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeSync(fd, b);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, p);
+  return b.length;
 }

@@ -101,6 +101,7 @@ export async function compactBlocks(
   parent: string,
   blocks: readonly Block[],
   onSeries?: (n: number) => void,
+  opts: { rewrite?: boolean } = {},
 ): Promise<BlockMeta> {
   const sorted = [...blocks].sort((a, b) => a.minTime - b.minTime);
   const mint = Math.min(...sorted.map((b) => b.minTime));
@@ -148,7 +149,8 @@ export async function compactBlocks(
       if (chunks.length) yield { labels: best, chunks, numSamples };
     }
   }
-  const level = Math.max(...sorted.map((b) => b.meta.compaction.level)) + 1;
+  // A rewrite (clean_tombstones) replaces one block by itself minus deleted data: same level.
+  const level = Math.max(...sorted.map((b) => b.meta.compaction.level)) + (opts.rewrite ? 0 : 1);
   const sources = [...new Set(sorted.flatMap((b) => b.meta.compaction.sources))].sort();
   return writeBlock(parent, symbols, series(), {
     mint,

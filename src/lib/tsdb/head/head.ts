@@ -13,12 +13,13 @@ import {
   OutOfOrderSampleError,
   StorageError,
 } from '../../storage/errors.js';
-import type { SampleBuffer, SampleIterator, Series } from '../../storage/interface.js';
+import { ValueType, type SampleBuffer, type SampleIterator, type Series } from '../../storage/interface.js';
 import { decodeXorInto } from '../chunkenc/decode.js';
 import { Encoding, SAMPLES_PER_CHUNK, XorAppender } from '../chunkenc/xor.js';
 import { bits, floatBits } from '../encoding.js';
 import { postingsForMatchers, type Postings, type PostingsIndex } from '../index/postings.js';
 import { ChunksIterator, type ChunkData, type ChunkSeries } from '../querier.js';
+import { addInterval, coveredBy, overlapsAny, type Interval } from '../block/tombstones.js';
 
 export interface HeadChunk {
   data: Uint8Array;
@@ -280,17 +281,19 @@ export class Head implements PostingsIndex {
       ranks[n++] = rank[s.ref]!;
     }
     const out: ChunkSeries[] = new Array(n);
+    const stones = this.tombstones.size > 0 ? this.tombstones : undefined;
     if (n * Math.log2(n + 1) < sorted.length) {
       const r = ranks.subarray(0, n).sort();
-      for (let i = 0; i < n; i++) out[i] = seriesView(sorted[r[i]!]!, mint, maxt);
+      for (let i = 0; i < n; i++) out[i] = seriesView(sorted[r[i]!]!, mint, maxt, stones);
     } else {
       // Most series match: mark their ranks and walk the label order (no sort).
       const mark = new Uint8Array(sorted.length);
       for (let i = 0; i < n; i++) mark[ranks[i]!] = 1;
       let k = 0;
-      for (let i = 0; i < mark.length; i++) if (mark[i] === 1) out[k++] = seriesView(sorted[i]!, mint, maxt);
+      for (let i = 0; i < mark.length; i++) if (mark[i] === 1) out[k++] = seriesView(sorted[i]!, mint, maxt, stones);
     }
-    return out;
+    // As for blocks: a series whose chunks in range are all deleted is not a match.
+    return stones ? out.filter((v) => !(v as HeadSeriesView).allDeleted()) : out;
   }
 
   private order: { sorted: MemSeries[]; rank: Int32Array; created: number; removed: number } = {
@@ -379,7 +382,10 @@ export class Head implements PostingsIndex {
     if (s.app && s.app.count > 0 && s.appMint >= mint && s.maxt < maxt) {
       out.push({ data: s.app.bytes(), mint: s.appMint, maxt: s.maxt });
     }
-    return out;
+    const del = this.tombstones.get(s.ref);
+    // Deleted samples must not reach the block (Prometheus' compactor writes the head's chunks
+    // minus its tombstones): chunks touching a deleted interval are re-encoded without them.
+    return del === undefined ? out : withoutDeleted(out, del);
   }
 
   /**
@@ -454,6 +460,78 @@ export class Head implements PostingsIndex {
     }
     return n;
   }
+
+  // ---- deletion (tombstones) ------------------------------------------------------------------
+
+  /** Deleted intervals by series ref (sorted, merged). Arrays are replaced, never mutated. */
+  readonly tombstones = new Map<number, Interval[]>();
+
+  /**
+   * Marks the samples in [mint, maxt] of the series matching matchers as deleted (Prometheus'
+   * Head.Delete): each matching series gets the range clamped to its data. `log` is called with
+   * the tombstones before they apply (the WAL record); returns them.
+   */
+  delete(
+    mint: number,
+    maxt: number,
+    matchers: readonly Matcher[],
+    log?: (stones: { ref: number; mint: number; maxt: number }[]) => void,
+  ): { ref: number; mint: number; maxt: number }[] {
+    const stones: { ref: number; mint: number; maxt: number }[] = [];
+    for (const v of this.select(mint, maxt, matchers) as HeadSeriesView[]) {
+      const cs = v.chunks();
+      if (cs.length === 0) continue;
+      const t0 = Math.max(mint, cs[0]!.mint);
+      const t1 = Math.min(maxt, cs[cs.length - 1]!.maxt);
+      if (t0 <= t1) stones.push({ ref: v.ref, mint: t0, maxt: t1 });
+    }
+    if (stones.length === 0) return stones;
+    log?.(stones);
+    for (const st of stones) this.addTombstone(st.ref, st.mint, st.maxt);
+    return stones;
+  }
+
+  /** Adds one deleted interval (WAL replay, delete). */
+  addTombstone(ref: number, mint: number, maxt: number): void {
+    this.tombstones.set(ref, addInterval(this.tombstones.get(ref), { mint, maxt }));
+  }
+
+  /** Drops tombstones of removed series and intervals wholly before mint (after truncate). */
+  truncateTombstones(mint: number): void {
+    for (const [ref, ivs] of this.tombstones) {
+      const keep = this.isLive(ref) ? ivs.filter((iv) => iv.maxt >= mint) : [];
+      if (keep.length === 0) this.tombstones.delete(ref);
+      else if (keep.length !== ivs.length) this.tombstones.set(ref, keep);
+    }
+  }
+}
+
+/** The chunks minus the samples in `del`; chunks touching `del` are re-encoded, empty ones dropped. */
+function withoutDeleted(chunks: HeadChunk[], del: readonly Interval[]): HeadChunk[] {
+  const out: HeadChunk[] = [];
+  for (const c of chunks) {
+    if (!overlapsAny(del, c.mint, c.maxt)) {
+      out.push(c);
+      continue;
+    }
+    const it = new ChunksIterator(
+      [{ encoding: Encoding.XOR, data: c.data, mint: c.mint, maxt: c.maxt }],
+      c.mint,
+      c.maxt,
+      del,
+    );
+    const app = new XorAppender(Math.max(32, c.data.length));
+    let mint = 0;
+    let maxt = 0;
+    while (it.next() === ValueType.Float) {
+      if (app.count === 0) mint = it.t;
+      app.append(it.t, it.v);
+      maxt = it.t;
+    }
+    if (it.err()) throw it.err()!;
+    if (app.count > 0) out.push({ data: app.bytes(), mint, maxt });
+  }
+  return out;
 }
 
 /** Prometheus 2.x computeChunkEndTime (integer arithmetic). */
@@ -501,8 +579,8 @@ function lowerBound(list: number[], x: number): number {
   return lo;
 }
 
-function seriesView(s: MemSeries, mint: number, maxt: number): ChunkSeries {
-  return new HeadSeriesView(s, mint, maxt);
+function seriesView(s: MemSeries, mint: number, maxt: number, stones?: Map<number, Interval[]>): ChunkSeries {
+  return new HeadSeriesView(s, mint, maxt, stones?.get(s.ref));
 }
 
 /**
@@ -511,6 +589,7 @@ function seriesView(s: MemSeries, mint: number, maxt: number): ChunkSeries {
  */
 class HeadSeriesView implements ChunkSeries, Series {
   readonly labels: Labels;
+  readonly ref: number;
   private readonly closed: readonly HeadChunk[];
   private readonly closedLen: number;
   private readonly app: XorAppender | null;
@@ -522,7 +601,10 @@ class HeadSeriesView implements ChunkSeries, Series {
     s: MemSeries,
     private readonly mint: number,
     private readonly maxt: number,
+    /** Deleted intervals of the series (head tombstones) at select(). */
+    readonly deleted?: Interval[],
   ) {
+    this.ref = s.ref;
     this.labels = s.labels;
     // The closed chunks' array grows as chunks are cut: read only the ones there now.
     this.closed = s.closed;
@@ -548,7 +630,14 @@ class HeadSeriesView implements ChunkSeries, Series {
   }
 
   iterator(): SampleIterator {
-    return new ChunksIterator(this.chunks(), this.mint, this.maxt);
+    return new ChunksIterator(this.chunks(), this.mint, this.maxt, this.deleted);
+  }
+
+  /** Whether every chunk in range is wholly deleted (Prometheus skips such series). */
+  allDeleted(): boolean {
+    if (this.deleted === undefined) return false;
+    for (const c of this.chunks()) if (!coveredBy(this.deleted, c.mint, c.maxt)) return false;
+    return true;
   }
 
   appendTo(buf: SampleBuffer): void {
@@ -556,6 +645,7 @@ class HeadSeriesView implements ChunkSeries, Series {
   }
 
   appendSamples(buf: SampleBuffer, mint: number, maxt: number): void {
+    const deleted = this.deleted;
     if (mint < this.mint) mint = this.mint;
     if (maxt > this.maxt) maxt = this.maxt;
     const closed = this.closed;
@@ -570,9 +660,9 @@ class HeadSeriesView implements ChunkSeries, Series {
     for (let i = lo; i < this.closedLen; i++) {
       const c = closed[i]!;
       if (c.mint > maxt) return;
-      if (!decodeXorInto(c.data, undefined, mint, maxt, undefined, buf)) return;
+      if (!decodeXorInto(c.data, undefined, mint, maxt, deleted, buf)) return;
     }
     if (this.app && this.count > 0 && this.lastT >= mint && this.appMint <= maxt)
-      decodeXorInto(this.app.buf, this.count, mint, maxt, undefined, buf);
+      decodeXorInto(this.app.buf, this.count, mint, maxt, deleted, buf);
   }
 }
