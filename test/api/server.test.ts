@@ -131,7 +131,7 @@ describe('HTTP API v1 server', () => {
 
   it('keeps admin APIs off unless enabled and answers 404 for unknown paths', async () => {
     const r = await get('/api/v1/admin/tsdb/snapshot', { method: 'POST' });
-    expect(r.status).toBe(503);
+    expect(r.status).toBe(500); // as Prometheus: errorType unavailable, HTTP 500
     expect(r.body).toContain('admin APIs disabled');
     expect((await get('/api/v1/nope')).status).toBe(404);
     expect((await get('/nope')).status).toBe(404);

@@ -7,14 +7,18 @@ import { errorJson, successJson } from './encode.js';
 import { ApiHttpError, Params } from './params.js';
 import * as v1 from './v1.js';
 
-/** HTTP status per Prometheus errorType (web/api/v1/api.go returnAPIError). */
+/**
+ * HTTP status per Prometheus errorType (web/api/v1/api.go respondError). `unavailable` is not in
+ * its switch and falls to the default 500 (seen from the real Prometheus 2.42 on the admin API
+ * when it is disabled); `canceled` is nginx's 499 (client closed the connection).
+ */
 export const STATUS_BY_ERROR: Record<string, number> = {
   bad_data: 400,
   execution: 422,
-  canceled: 503,
+  canceled: 499,
   timeout: 503,
   internal: 500,
-  unavailable: 503,
+  unavailable: 500,
   not_found: 404,
   not_acceptable: 406,
 };
