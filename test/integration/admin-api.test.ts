@@ -3,7 +3,8 @@
  * with the same flag, each scraping itself every second:
  * - every endpoint answers as Prometheus does (status, content type, body) for errors and success;
  * - deleted samples are gone from query results, before and after a restart of promctl, exactly
- *   where Prometheus drops them too;
+ *   where Prometheus drops them too; the tombstones Prometheus logs in its WAL are honoured by
+ *   `promctl query --data-dir` on its directory;
  * - a snapshot is a TSDB directory that promtool, the real Prometheus and `promctl query --data-dir`
  *   read, without the deleted samples;
  * - a block's tombstones written by promctl are honoured by promtool (tsdb dump).
@@ -162,6 +163,25 @@ describe.skipIf(!have)('TSDB admin API against the real Prometheus', () => {
     promctl = await startPromctl();
     expect(await counts(promctlUrl, cut)).toEqual({});
     expect((await counts(promctlUrl, later)).self).toBeGreaterThanOrEqual(1);
+
+    // The other way round: the tombstones Prometheus logged in its WAL are honoured by promctl.
+    await procs[0]!.stop();
+    const fromProm = async (t: number): Promise<unknown[]> => {
+      const r = await run(process.execPath, [
+        repoRootBin,
+        'query',
+        'count_over_time(up[1h])',
+        '--time',
+        String(t),
+        '--data-dir',
+        join(dir, 'prom-data'),
+        '--json',
+      ]);
+      expect(r.stderr).toBe('');
+      return (JSON.parse(r.stdout) as { result: unknown[] }).result;
+    };
+    expect(await fromProm(cut)).toEqual([]);
+    expect(await fromProm(later)).toHaveLength(1);
   });
 
   it('writes snapshots that promtool, Prometheus and promctl query --data-dir read', async () => {
