@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { Labels } from '../../src/lib/model/labels.js';
 import { Matcher } from '../../src/lib/model/matcher.js';
 import { ValueType, type SampleBuffer } from '../../src/lib/storage/interface.js';
-import { readMeta } from '../../src/lib/tsdb/block/meta.js';
+import { readMeta, type BlockMeta } from '../../src/lib/tsdb/block/meta.js';
+import { plan } from '../../src/lib/tsdb/compact/compactor.js';
 import { addInterval, readTombstones } from '../../src/lib/tsdb/block/tombstones.js';
 import { Tsdb, snapshotName, type TsdbOptions } from '../../src/lib/tsdb/db.js';
 import { tmp } from './helpers.js';
@@ -271,5 +272,48 @@ describe('Tsdb.snapshot', () => {
     const again = await Tsdb.open(dir, quiet);
     expect((await read(again)).has('0')).toBe(false);
     await again.close();
+  });
+});
+
+describe('compaction planning with tombstones', () => {
+  const meta = (ulid: string, minTime: number, maxTime: number, numSeries: number, numTombstones = 0): BlockMeta => ({
+    ulid,
+    minTime,
+    maxTime,
+    stats: { numSamples: 1, numSeries, numChunks: 1, numTombstones },
+    compaction: { level: 1, sources: [ulid] },
+    version: 1,
+  });
+  const ranges = [2 * H, 6 * H, 18 * H];
+
+  it('rewrites a large block with tombstones for more than 5% of its series, as Prometheus', () => {
+    const newest = meta('N', 18 * H, 20 * H, 10);
+    expect(plan([meta('A', 0, 18 * H, 100, 6), newest], ranges)?.map((m) => m.ulid)).toEqual(['A']);
+    expect(plan([meta('A', 0, 18 * H, 100, 5), newest], ranges)).toBeNull(); // 5/101
+    // The newest block is never picked.
+    expect(plan([meta('A', 0, 18 * H, 100), meta('N', 18 * H, 36 * H, 10, 10)], ranges)).toBeNull();
+  });
+
+  it('rewrites a small block only when every series has a tombstone', () => {
+    const newest = meta('N', 4 * H, 6 * H, 10);
+    expect(plan([meta('A', 2 * H, 4 * H, 10, 10), newest], [2 * H, 6 * H, 18 * H, 54 * H])?.map((m) => m.ulid)).toEqual(
+      ['A'],
+    );
+    expect(plan([meta('A', 2 * H, 4 * H, 10, 9), newest], [2 * H, 6 * H, 18 * H, 54 * H])).toBeNull();
+  });
+
+  it('drops a block whose data was all deleted at the next compaction', async () => {
+    const dir = tmp();
+    const db = await Tsdb.open(dir, { ...quiet, maxBlockDuration: 2 * H });
+    await fill(db, 3, (2 * H) / STEP);
+    await db.persistHead(T0, T0 + 2 * H);
+    await fill(db, 3, 10, T0 + 2 * H);
+    await db.persistHead(T0 + 2 * H, T0 + 4 * H);
+    expect(db.blockMetas()).toHaveLength(2);
+    await db.delete(T0, T0 + 2 * H - 1, [eq('__name__', 'm')]);
+    await db.compact();
+    expect(db.blockMetas().map((m) => m.minTime)).toEqual([T0 + 2 * H]);
+    expect((await read(db)).get('1')).toEqual(expected(T0 + 2 * H, 10));
+    await db.close();
   });
 });

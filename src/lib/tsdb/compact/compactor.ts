@@ -25,8 +25,8 @@ export function blockRanges(min: number, steps: number, stepSize: number): numbe
 
 /**
  * Picks one set of blocks to compact, or null. Overlapping blocks first (vertical compaction), then
- * for each larger range the first complete window holding two or more blocks. The newest block is
- * left alone (as Prometheus does).
+ * for each larger range the first complete window holding two or more blocks, then a single block
+ * with many tombstones. The newest block is left alone (as Prometheus does).
  */
 export function plan(metas: readonly BlockMeta[], ranges: readonly number[]): BlockMeta[] | null {
   const sorted = [...metas].sort((a, b) => a.minTime - b.minTime);
@@ -60,6 +60,19 @@ export function plan(metas: readonly BlockMeta[], ranges: readonly number[]): Bl
       if (span <= 0) continue;
       return group;
     }
+  }
+  // As Prometheus: a block (not the newest) whose range is at least the middle range and with
+  // tombstones for more than 5% of its series is rewritten alone; a smaller one only when every
+  // series has a tombstone. Walks from the newest and stops at the first smaller block.
+  const mid = ranges[Math.floor(ranges.length / 2)] ?? Infinity;
+  for (let i = candidates.length - 1; i >= 0; i--) {
+    const m = candidates[i]!;
+    const stones = m.stats.numTombstones ?? 0;
+    if (m.maxTime - m.minTime < mid) {
+      if (stones > 0 && stones >= m.stats.numSeries) return [m];
+      break;
+    }
+    if (stones / (m.stats.numSeries + 1) > 0.05) return [m];
   }
   return null;
 }
