@@ -38,37 +38,199 @@ function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
-/** Appends samples to a growing XOR chunk. */
+/**
+ * The state of an XOR chunk being appended to: XOR_STATE numbers at an offset of a Float64Array.
+ * The head keeps the state of every open chunk in one such array (no object per series);
+ * XorAppender keeps its own. Fields: last t, last t delta, last value's bits (two 32-bit halves),
+ * bits written (including the 16-bit header), sample count, leading/trailing zeros of the last
+ * value window (leading 0xff: none yet), and whether the stream carries Go's empty trailing byte.
+ */
+export const XS_T = 0;
+export const XS_TDELTA = 1;
+export const XS_VHI = 2;
+export const XS_VLO = 3;
+export const XS_POS = 4;
+export const XS_COUNT = 5;
+export const XS_LEAD = 6;
+export const XS_TRAIL = 7;
+export const XS_TAIL = 8;
+export const XOR_STATE = 9;
+
+/** Starts an empty chunk's state at st[o..o+XOR_STATE). */
+export function xorReset(st: Float64Array, o: number): void {
+  st[o + XS_T] = 0;
+  st[o + XS_TDELTA] = 0;
+  st[o + XS_VHI] = 0;
+  st[o + XS_VLO] = 0;
+  st[o + XS_POS] = 16;
+  st[o + XS_COUNT] = 0;
+  st[o + XS_LEAD] = 0xff;
+  st[o + XS_TRAIL] = 0;
+  st[o + XS_TAIL] = 0;
+}
+
+/**
+ * Bytes of the chunk. Go's bstream.writeByte always appends a fresh byte, so a stream whose last
+ * logical write was whole bytes ending on a byte boundary carries one empty trailing byte: tracked
+ * (XS_TAIL) to produce byte-identical chunks.
+ */
+export function xorByteLength(st: Float64Array, o: number): number {
+  return ((st[o + XS_POS]! + 7) >> 3) + st[o + XS_TAIL]!;
+}
+
+/** Bytes the buffer must hold before the next append (a sample takes at most 160 bits). */
+export function xorNeed(st: Float64Array, o: number): number {
+  return (st[o + XS_POS]! + 160 + 7) >> 3;
+}
+
+/** Writes the low n (<= 32) bits of v at bit `pos` of b (zero-filled there); returns the new pos. */
+function wb(b: Uint8Array, pos: number, v: number, n: number): number {
+  while (n > 0) {
+    const free = 8 - (pos & 7);
+    const take = free < n ? free : n;
+    const part = (v >>> (n - take)) & ((1 << take) - 1);
+    b[pos >> 3]! |= part << (free - take);
+    pos += take;
+    n -= take;
+  }
+  return pos;
+}
+
+function wuvarint(b: Uint8Array, pos: number, v: number): number {
+  while (v >= 0x80) {
+    pos = wb(b, pos, (v % 128) | 0x80, 8);
+    v = Math.floor(v / 128);
+  }
+  return wb(b, pos, v, 8);
+}
+
+/** Size in bits of the last logical write of xorWriteV (for XS_TAIL). */
+let lastOp = 0;
+
+/** XOR-encodes value bits (hi, lo) against the state's previous value; returns the new pos. */
+function xorWriteV(st: Float64Array, o: number, b: Uint8Array, pos: number, hi: number, lo: number): number {
+  const dh = (hi ^ st[o + XS_VHI]!) >>> 0;
+  const dl = (lo ^ st[o + XS_VLO]!) >>> 0;
+  st[o + XS_VHI] = hi;
+  st[o + XS_VLO] = lo;
+  if (dh === 0 && dl === 0) {
+    lastOp = 1;
+    return wb(b, pos, 0, 1);
+  }
+  let leading = dh !== 0 ? Math.clz32(dh) : 32 + Math.clz32(dl);
+  const trailing = dl !== 0 ? ctz32(dl) : 32 + ctz32(dh);
+  if (leading >= 32) leading = 31;
+  const prevLead = st[o + XS_LEAD]!;
+  const prevTrail = st[o + XS_TRAIL]!;
+  let tr: number;
+  let sig: number;
+  if (prevLead !== 0xff && leading >= prevLead && trailing >= prevTrail) {
+    pos = wb(b, pos, 0b10, 2);
+    tr = prevTrail;
+    sig = 64 - prevLead - tr;
+  } else {
+    st[o + XS_LEAD] = leading;
+    st[o + XS_TRAIL] = trailing;
+    tr = trailing;
+    sig = 64 - leading - trailing;
+    pos = wb(b, pos, 0b11, 2);
+    pos = wb(b, pos, leading, 5);
+    pos = wb(b, pos, sig & 63, 6);
+  }
+  // delta >> tr, written as its low `sig` bits
+  let sh: number;
+  let sl: number;
+  if (tr === 0) {
+    sh = dh;
+    sl = dl;
+  } else if (tr < 32) {
+    sl = ((dl >>> tr) | (dh << (32 - tr))) >>> 0;
+    sh = dh >>> tr;
+  } else {
+    sl = dh >>> (tr - 32);
+    sh = 0;
+  }
+  if (sig > 32) {
+    pos = wb(b, pos, sh, sig - 32);
+    pos = wb(b, pos, sl, 32);
+  } else {
+    pos = wb(b, pos, sl, sig);
+  }
+  lastOp = sig;
+  return pos;
+}
+
+/**
+ * Appends (t, v) to the chunk at b[base..] whose state is at st[o..]. The caller made room (the
+ * chunk's region holds xorNeed(st, o) bytes, zero past the bytes written); appends are in time order.
+ */
+export function xorAppend(st: Float64Array, o: number, b: Uint8Array, base: number, t: number, v: number): void {
+  floatBits(v);
+  const hi = bits.hi;
+  const lo = bits.lo;
+  const num = st[o + XS_COUNT]!;
+  const base8 = base * 8;
+  let pos = base8 + st[o + XS_POS]!;
+  if (num === 0) {
+    pos = wuvarint(b, pos, t >= 0 ? t * 2 : -t * 2 - 1);
+    pos = wb(b, pos, hi, 32);
+    pos = wb(b, pos, lo, 32);
+    lastOp = 64;
+    st[o + XS_VHI] = hi;
+    st[o + XS_VLO] = lo;
+  } else if (num === 1) {
+    const tDelta = t - st[o + XS_T]!;
+    // Go writes uint64(t - a.t); a negative delta never reaches here (appends are in order).
+    pos = wuvarint(b, pos, tDelta);
+    st[o + XS_TDELTA] = tDelta;
+    pos = xorWriteV(st, o, b, pos, hi, lo);
+  } else {
+    const tDelta = t - st[o + XS_T]!;
+    const dod = tDelta - st[o + XS_TDELTA]!;
+    if (dod === 0) {
+      pos = wb(b, pos, 0, 1);
+    } else if (dod >= -8191 && dod <= 8192) {
+      pos = wb(b, pos, 0b10, 2);
+      pos = wb(b, pos, dod & 0x3fff, 14);
+    } else if (dod >= -65535 && dod <= 65536) {
+      pos = wb(b, pos, 0b110, 3);
+      pos = wb(b, pos, dod & 0x1ffff, 17);
+    } else if (dod >= -524287 && dod <= 524288) {
+      pos = wb(b, pos, 0b1110, 4);
+      pos = wb(b, pos, dod & 0xfffff, 20);
+    } else {
+      pos = wb(b, pos, 0b1111, 4);
+      pos = wb(b, pos, Math.floor(dod / TWO32) >>> 0, 32);
+      pos = wb(b, pos, dod >>> 0, 32);
+    }
+    st[o + XS_TDELTA] = tDelta;
+    pos = xorWriteV(st, o, b, pos, hi, lo);
+  }
+  st[o + XS_TAIL] = lastOp % 8 === 0 && (pos & 7) === 0 ? 1 : 0;
+  st[o + XS_POS] = pos - base8;
+  st[o + XS_T] = t;
+  st[o + XS_COUNT] = num + 1;
+  b[base] = (num + 1) >>> 8;
+  b[base + 1] = (num + 1) & 0xff;
+}
+
+/** Appends samples to a growing XOR chunk (one chunk; the head appends through xorAppend). */
 export class XorAppender {
   /** Chunk bytes; only [0, byteLength) are meaningful. */
   buf: Uint8Array;
-  /** Bits written, including the 16-bit header. */
-  pos = 16;
-  count = 0;
-  t = 0;
-  private tDelta = 0;
-  private vHi = 0;
-  private vLo = 0;
-  private leading = 0xff;
-  private trailing = 0;
-  /**
-   * Go's bstream.writeByte always appends a fresh byte, so a stream whose last write was a whole
-   * byte ending on a byte boundary carries one empty trailing byte. We track that to produce
-   * byte-identical chunks.
-   */
-  private emptyTail = false;
+  private readonly st = new Float64Array(XOR_STATE);
 
   constructor(cap = 32) {
     this.buf = new Uint8Array(cap);
+    xorReset(this.st, 0);
+  }
+
+  get count(): number {
+    return this.st[XS_COUNT]!;
   }
 
   get byteLength(): number {
-    return ((this.pos + 7) >> 3) + (this.emptyTail ? 1 : 0);
-  }
-
-  /** Records the shape of the last logical Go write (writeBits(_, n) / writeByte = 8 / writeBit = 1). */
-  private op(n: number): void {
-    this.emptyTail = n % 8 === 0 && (this.pos & 7) === 0;
+    return xorByteLength(this.st, 0);
   }
 
   /** A copy of the finished bytes (exact length). */
@@ -76,148 +238,16 @@ export class XorAppender {
     return this.buf.slice(0, this.byteLength);
   }
 
-  private ensure(nbits: number): void {
-    const need = (this.pos + nbits + 7) >> 3;
-    if (need <= this.buf.length) return;
-    let cap = this.buf.length * 2;
-    while (cap < need) cap *= 2;
-    const nb = new Uint8Array(cap);
-    nb.set(this.buf);
-    this.buf = nb;
-  }
-
-  /** Writes the low n (<= 32) bits of v. Caller ensured capacity. */
-  private w(v: number, n: number): void {
-    const b = this.buf;
-    let pos = this.pos;
-    while (n > 0) {
-      const free = 8 - (pos & 7);
-      const take = free < n ? free : n;
-      const part = (v >>> (n - take)) & ((1 << take) - 1);
-      b[pos >> 3]! |= part << (free - take);
-      pos += take;
-      n -= take;
-    }
-    this.pos = pos;
-  }
-
-  private w64(hi: number, lo: number, n: number): void {
-    if (n > 32) {
-      this.w(hi, n - 32);
-      this.w(lo, 32);
-    } else {
-      this.w(lo, n);
-    }
-  }
-
-  private byteOut(x: number): void {
-    this.w(x, 8);
-  }
-
-  private uvarint(v: number): void {
-    while (v >= 0x80) {
-      this.byteOut((v % 128) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    this.byteOut(v);
-  }
-
   append(t: number, v: number): void {
-    this.ensure(160);
-    floatBits(v);
-    const hi = bits.hi;
-    const lo = bits.lo;
-    const num = this.count;
-    if (num === 0) {
-      this.uvarint(t >= 0 ? t * 2 : -t * 2 - 1);
-      this.w(hi, 32);
-      this.w(lo, 32);
-      this.op(64);
-      this.vHi = hi;
-      this.vLo = lo;
-    } else if (num === 1) {
-      const tDelta = t - this.t;
-      // Go writes uint64(t - a.t); a negative delta never reaches here (appends are in order).
-      this.uvarint(tDelta);
-      this.op(8);
-      this.tDelta = tDelta;
-      this.writeV(hi, lo);
-    } else {
-      const tDelta = t - this.t;
-      const dod = tDelta - this.tDelta;
-      if (dod === 0) {
-        this.w(0, 1);
-        this.op(1);
-      } else if (dod >= -8191 && dod <= 8192) {
-        this.w(0b10, 2);
-        this.w(dod & 0x3fff, 14);
-        this.op(14);
-      } else if (dod >= -65535 && dod <= 65536) {
-        this.w(0b110, 3);
-        this.w(dod & 0x1ffff, 17);
-        this.op(17);
-      } else if (dod >= -524287 && dod <= 524288) {
-        this.w(0b1110, 4);
-        this.w(dod & 0xfffff, 20);
-        this.op(20);
-      } else {
-        this.w(0b1111, 4);
-        this.w(Math.floor(dod / TWO32) >>> 0, 32);
-        this.w(dod >>> 0, 32);
-        this.op(64);
-      }
-      this.tDelta = tDelta;
-      this.writeV(hi, lo);
+    const need = xorNeed(this.st, 0);
+    if (need > this.buf.length) {
+      let cap = this.buf.length * 2;
+      while (cap < need) cap *= 2;
+      const nb = new Uint8Array(cap);
+      nb.set(this.buf);
+      this.buf = nb;
     }
-    this.t = t;
-    this.count = num + 1;
-    this.buf[0] = (num + 1) >>> 8;
-    this.buf[1] = (num + 1) & 0xff;
-  }
-
-  private writeV(hi: number, lo: number): void {
-    const dh = (hi ^ this.vHi) >>> 0;
-    const dl = (lo ^ this.vLo) >>> 0;
-    this.vHi = hi;
-    this.vLo = lo;
-    if (dh === 0 && dl === 0) {
-      this.w(0, 1);
-      this.op(1);
-      return;
-    }
-    let leading = dh !== 0 ? Math.clz32(dh) : 32 + Math.clz32(dl);
-    const trailing = dl !== 0 ? ctz32(dl) : 32 + ctz32(dh);
-    if (leading >= 32) leading = 31;
-    let tr: number;
-    let sig: number;
-    if (this.leading !== 0xff && leading >= this.leading && trailing >= this.trailing) {
-      this.w(0b10, 2);
-      tr = this.trailing;
-      sig = 64 - this.leading - tr;
-    } else {
-      this.leading = leading;
-      this.trailing = trailing;
-      tr = trailing;
-      sig = 64 - leading - trailing;
-      this.w(0b11, 2);
-      this.w(leading, 5);
-      this.w(sig & 63, 6);
-    }
-    // delta >> tr
-    let sh: number;
-    let sl: number;
-    if (tr === 0) {
-      sh = dh;
-      sl = dl;
-    } else if (tr < 32) {
-      sl = ((dl >>> tr) | (dh << (32 - tr))) >>> 0;
-      sh = dh >>> tr;
-    } else {
-      sl = dh >>> (tr - 32);
-      sh = 0;
-    }
-    this.w64(sh, sl, sig);
-    this.op(sig);
+    xorAppend(this.st, 0, this.buf, 0, t, v);
   }
 }
 

@@ -15,7 +15,17 @@ import {
 } from '../../storage/errors.js';
 import { ValueType, type SampleBuffer, type SampleIterator, type Series } from '../../storage/interface.js';
 import { decodeXorInto } from '../chunkenc/decode.js';
-import { Encoding, SAMPLES_PER_CHUNK, XorAppender } from '../chunkenc/xor.js';
+import {
+  Encoding,
+  SAMPLES_PER_CHUNK,
+  XOR_STATE,
+  XS_COUNT,
+  XorAppender,
+  xorAppend,
+  xorByteLength,
+  xorNeed,
+  xorReset,
+} from '../chunkenc/xor.js';
 import { bits, floatBits } from '../encoding.js';
 import { postingsForMatchers, type Postings, type PostingsIndex } from '../index/postings.js';
 import { ChunksIterator, type ChunkData, type ChunkSeries } from '../querier.js';
@@ -30,30 +40,185 @@ export interface HeadChunk {
 /** The closed chunks of a series that has none (shared: never pushed to; see appendSample). */
 const NO_CHUNKS: HeadChunk[] = Object.freeze([]) as unknown as HeadChunk[];
 
+/*
+ * Per-series numbers live in one Float64Array of the head, STRIDE numbers per series ref: the
+ * open chunk's XOR state (XOR_STATE numbers at the start) and the fields below. As fields of an
+ * object per series they were boxed doubles (V8 keeps a double field in a heap object of its own):
+ * about a dozen objects per series for the GC to trace, and 1 KiB of heap per series.
+ */
+/** Timestamp of the last committed sample (-Infinity when none). */
+const C_MAXT = XOR_STATE;
+/** First timestamp of the open chunk. */
+const C_APPMINT = XOR_STATE + 1;
+/** When the open chunk is cut (Prometheus' memSeries.nextAt); never past its block range. */
+const C_NEXTAT = XOR_STATE + 2;
+/** In-batch state for out-of-order checks before commit: the batch and its newest timestamp. */
+const C_PENDMAXT = XOR_STATE + 3;
+const C_BATCH = XOR_STATE + 4;
+/** Bits of the last committed value (exact duplicates are dropped silently). */
+const C_LASTHI = XOR_STATE + 5;
+const C_LASTLO = XOR_STATE + 6;
+/** Where the open chunk's bytes are: page (-1: no open chunk), offset in it, capacity. */
+const C_PAGE = XOR_STATE + 7;
+const C_OFF = XOR_STATE + 8;
+const C_CAP = XOR_STATE + 9;
+const STRIDE = XOR_STATE + 10;
+
+const PAGE_SIZE = 64 * 1024;
+
+/**
+ * The open chunks' bytes: regions bump-allocated in 64 KiB pages, not a Uint8Array (with its
+ * ArrayBuffer and backing store) per series. A region is never reused: a chunk that grows moves
+ * to a new region, and a page is dropped once none of its regions is in use. Query views hold
+ * subarrays of pages, so a dropped page stays readable for as long as a view needs it.
+ */
+class ChunkPages {
+  readonly pages: (Uint8Array | null)[] = [];
+  private readonly live: number[] = [];
+  private readonly freeSlots: number[] = [];
+  private cur = -1;
+  private used = PAGE_SIZE;
+  /** Offset of the region alloc() returned last. */
+  off = 0;
+
+  /** A zero-filled region of `size` bytes; returns its page (offset in `off`). */
+  alloc(size: number): number {
+    if (size > PAGE_SIZE / 4) {
+      // Large regions get a page of their own (never the bump page).
+      const p = this.newPage(size);
+      this.live[p] = 1;
+      this.off = 0;
+      return p;
+    }
+    if (this.used + size > PAGE_SIZE) {
+      const old = this.cur;
+      this.cur = this.newPage(PAGE_SIZE);
+      this.used = 0;
+      if (old >= 0 && this.live[old] === 0) this.drop(old);
+    }
+    this.off = this.used;
+    this.used += size;
+    this.live[this.cur]!++;
+    return this.cur;
+  }
+
+  release(p: number): void {
+    if (--this.live[p]! === 0 && p !== this.cur) this.drop(p);
+  }
+
+  private newPage(size: number): number {
+    const p = this.freeSlots.length ? this.freeSlots.pop()! : this.pages.length;
+    this.pages[p] = new Uint8Array(size);
+    this.live[p] = 0;
+    return p;
+  }
+
+  private drop(p: number): void {
+    this.pages[p] = null;
+    this.freeSlots.push(p);
+  }
+}
+
+/** The head's per-series columns, indexed by series ref. */
+export class HeadColumns {
+  f = new Float64Array(STRIDE * 1024);
+  readonly chunks = new ChunkPages();
+
+  /** Makes room for `ref` and starts its fields. */
+  init(ref: number): void {
+    let f = this.f;
+    if ((ref + 1) * STRIDE > f.length) {
+      let n = f.length * 2;
+      while (n < (ref + 1) * STRIDE) n *= 2;
+      const nf = new Float64Array(n);
+      nf.set(f);
+      this.f = f = nf;
+    }
+    const o = ref * STRIDE;
+    f.fill(0, o, o + STRIDE);
+    f[o + C_MAXT] = -Infinity;
+    f[o + C_PENDMAXT] = -Infinity;
+    f[o + C_PAGE] = -1;
+  }
+
+  /** The open chunk's region of series `ref` (a view; null when none). */
+  region(ref: number): Uint8Array | null {
+    const o = ref * STRIDE;
+    const p = this.f[o + C_PAGE]!;
+    if (p < 0) return null;
+    const off = this.f[o + C_OFF]!;
+    return this.chunks.pages[p]!.subarray(off, off + this.f[o + C_CAP]!);
+  }
+
+  hasOpenChunk(ref: number): boolean {
+    return this.f[ref * STRIDE + C_PAGE]! >= 0;
+  }
+
+  /** Drops the open chunk of `ref`. */
+  closeChunk(ref: number): void {
+    const o = ref * STRIDE;
+    const p = this.f[o + C_PAGE]!;
+    if (p < 0) return;
+    this.f[o + C_PAGE] = -1;
+    this.chunks.release(p);
+  }
+}
+
 export class MemSeries {
   closed: HeadChunk[] = NO_CHUNKS;
-  app: XorAppender | null = null;
-  appMint = 0;
-  /** When the open chunk is cut (Prometheus' memSeries.nextAt); never past its block range. */
-  nextAt = 0;
-  /** Timestamp of the last committed sample (-Infinity when none). */
-  maxt = -Infinity;
-  lastHi = 0;
-  lastLo = 0;
-  /** In-batch state for out-of-order checks before commit. */
-  pendMaxt = -Infinity;
-  batch = 0;
   /** Whether a Series record for this series is in the WAL. */
   logged = false;
 
   constructor(
     readonly ref: number,
     readonly labels: Labels,
+    private readonly cols: HeadColumns,
   ) {}
+
+  /** Timestamp of the last committed sample (-Infinity when none). */
+  get maxt(): number {
+    return this.cols.f[this.ref * STRIDE + C_MAXT]!;
+  }
+
+  /** The batch of the last uncommitted append, and that batch's newest timestamp. */
+  get batch(): number {
+    return this.cols.f[this.ref * STRIDE + C_BATCH]!;
+  }
+
+  set batch(b: number) {
+    this.cols.f[this.ref * STRIDE + C_BATCH] = b;
+  }
+
+  get pendMaxt(): number {
+    return this.cols.f[this.ref * STRIDE + C_PENDMAXT]!;
+  }
+
+  set pendMaxt(t: number) {
+    this.cols.f[this.ref * STRIDE + C_PENDMAXT] = t;
+  }
+
+  /** The open chunk's bytes (a view of its region; null: none), first timestamp and sample count. */
+  get buf(): Uint8Array | null {
+    return this.cols.region(this.ref);
+  }
+
+  get appMint(): number {
+    return this.cols.f[this.ref * STRIDE + C_APPMINT]!;
+  }
+
+  get count(): number {
+    return this.cols.hasOpenChunk(this.ref) ? this.cols.f[this.ref * STRIDE + XS_COUNT]! : 0;
+  }
+
+  /** The open chunk's bytes (a copy, exact length). */
+  openChunk(): Uint8Array | null {
+    const b = this.cols.region(this.ref);
+    return b ? b.slice(0, xorByteLength(this.cols.f, this.ref * STRIDE)) : null;
+  }
 
   minTime(): number {
     if (this.closed.length) return this.closed[0]!.mint;
-    return this.app ? this.appMint : Infinity;
+    return this.cols.hasOpenChunk(this.ref) ? this.appMint : Infinity;
   }
 }
 
@@ -86,6 +251,7 @@ export class Head implements PostingsIndex {
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
   private readonly index = new Map<string, Map<string, number[]>>();
   private readonly symbols = new Map<string, string>();
+  private readonly cols = new HeadColumns();
   /** Refs from the WAL that were merged into another series with the same labels. */
   readonly aliases = new Map<number, MemSeries>();
   private numSeries = 0;
@@ -169,7 +335,8 @@ export class Head implements PostingsIndex {
     if (ref === 0) ref = this.nextRef;
     if (this.byRef[ref] !== undefined) throw new StorageError(`series ref ${ref} already in use`);
     if (ref >= this.nextRef) this.nextRef = ref + 1;
-    const s = new MemSeries(ref, lab);
+    this.cols.init(ref);
+    const s = new MemSeries(ref, lab, this.cols);
     while (this.byRef.length < ref) this.byRef.push(undefined);
     this.byRef[ref] = s;
     if (e === undefined) this.byHash.set(h, s);
@@ -195,45 +362,81 @@ export class Head implements PostingsIndex {
     // As Prometheus: nothing older than the persisted range, nor more than half a block range
     // behind the newest sample (that range may be being written out as a block).
     if (t < this.minValidTime || t < this.stats.maxTime - this.chunkRange / 2) throw new OutOfBoundsError();
-    const maxt = s.batch === batch && s.pendMaxt > s.maxt ? s.pendMaxt : s.maxt;
+    const f = this.cols.f;
+    const o = s.ref * STRIDE;
+    const committed = f[o + C_MAXT]!;
+    const pend = f[o + C_PENDMAXT]!;
+    const maxt = f[o + C_BATCH] === batch && pend > committed ? pend : committed;
     if (t > maxt) return true;
     if (t < maxt) throw new OutOfOrderSampleError();
-    if (t === s.maxt) {
+    if (t === committed) {
       floatBits(v);
-      if (bits.hi === s.lastHi && bits.lo === s.lastLo) return false; // exact duplicate: dropped silently
+      if (bits.hi === f[o + C_LASTHI] && bits.lo === f[o + C_LASTLO]) return false; // exact duplicate: dropped silently
     }
     throw new DuplicateSampleForTimestampError();
   }
 
   /** Appends a committed sample. Returns false for an out-of-order/duplicate sample (dropped). */
   appendSample(s: MemSeries, t: number, v: number): boolean {
-    if (t <= s.maxt) return false;
-    let app = s.app;
+    const cols = this.cols;
+    const f = cols.f;
+    const o = s.ref * STRIDE;
+    if (t <= f[o + C_MAXT]!) return false;
+    const pages = cols.chunks;
+    let page = f[o + C_PAGE]!;
+    const count = page < 0 ? 0 : f[o + XS_COUNT]!;
     // Chunk cutting as Prometheus' head does it (so blocks match promtool's byte for byte): at a
     // quarter of the target size, predict an end time that spreads the rest of the block range
     // evenly over chunks of ~SAMPLES_PER_CHUNK; cut there, at the block boundary, or at twice the
     // target size when the rate went up.
-    if (app !== null && app.count === SAMPLES_PER_CHUNK / 4) s.nextAt = chunkEndTime(s.appMint, s.maxt, s.nextAt);
-    if (app === null || t >= s.nextAt || app.count >= SAMPLES_PER_CHUNK * 2) {
-      if (app !== null) {
-        const c = { data: app.bytes(), mint: s.appMint, maxt: s.maxt };
+    if (page >= 0 && count === SAMPLES_PER_CHUNK / 4)
+      f[o + C_NEXTAT] = chunkEndTime(f[o + C_APPMINT]!, f[o + C_MAXT]!, f[o + C_NEXTAT]!);
+    if (page < 0 || t >= f[o + C_NEXTAT]! || count >= SAMPLES_PER_CHUNK * 2) {
+      // A series' first chunk starts at 128 bytes, as Prometheus' (bstream capacity 128); later
+      // chunks start at the size the last one needed.
+      let cap = 128;
+      if (page >= 0) {
+        const off = f[o + C_OFF]!;
+        const c = {
+          data: pages.pages[page]!.slice(off, off + xorByteLength(f, o)),
+          mint: f[o + C_APPMINT]!,
+          maxt: f[o + C_MAXT]!,
+        };
         // Series start with the shared empty list (one object less per series until its first cut).
         if (s.closed === NO_CHUNKS) s.closed = [c];
         else s.closed.push(c);
+        cap = Math.min(512, f[o + C_CAP]!);
+        pages.release(page);
       }
-      // A series' first chunk starts at 128 bytes, as Prometheus' (bstream capacity 128): starting
-      // at 32 meant two reallocations per series within its first dozen samples — after a restart
-      // or a config with many new series, hundreds of thousands of buffers promoted and then
-      // dropped, which kept the old generation busy. Later chunks start at the size the last needed.
-      app = s.app = new XorAppender(app === null ? 128 : Math.min(512, app.buf.length));
-      s.appMint = t;
-      s.nextAt = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
+      page = pages.alloc(cap);
+      f[o + C_PAGE] = page;
+      f[o + C_OFF] = pages.off;
+      f[o + C_CAP] = cap;
+      xorReset(f, o);
+      f[o + C_APPMINT] = t;
+      f[o + C_NEXTAT] = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
       this.stats.chunksCreated++;
+    } else {
+      const need = xorNeed(f, o);
+      const cap = f[o + C_CAP]!;
+      if (need > cap) {
+        // Move to a region twice the size (the old one is not reused: views may be reading it).
+        let ncap = cap * 2;
+        while (ncap < need) ncap *= 2;
+        const off = f[o + C_OFF]!;
+        const np = pages.alloc(ncap);
+        pages.pages[np]!.set(pages.pages[page]!.subarray(off, off + xorByteLength(f, o)), pages.off);
+        pages.release(page);
+        page = np;
+        f[o + C_PAGE] = np;
+        f[o + C_OFF] = pages.off;
+        f[o + C_CAP] = ncap;
+      }
     }
-    app.append(t, v);
-    s.maxt = t;
-    s.lastHi = bits.hi;
-    s.lastLo = bits.lo;
+    xorAppend(f, o, pages.pages[page]!, f[o + C_OFF]!, t, v);
+    f[o + C_MAXT] = t;
+    f[o + C_LASTHI] = bits.hi;
+    f[o + C_LASTLO] = bits.lo;
     this.stats.samplesAppended++;
     if (t < this.stats.minTime) this.stats.minTime = t;
     if (t > this.stats.maxTime) this.stats.maxTime = t;
@@ -379,8 +582,8 @@ export class Head implements PostingsIndex {
   chunksInRange(s: MemSeries, mint: number, maxt: number): HeadChunk[] {
     const out: HeadChunk[] = [];
     for (const c of s.closed) if (c.mint >= mint && c.maxt < maxt) out.push(c);
-    if (s.app && s.app.count > 0 && s.appMint >= mint && s.maxt < maxt) {
-      out.push({ data: s.app.bytes(), mint: s.appMint, maxt: s.maxt });
+    if (s.count > 0 && s.appMint >= mint && s.maxt < maxt) {
+      out.push({ data: s.openChunk()!, mint: s.appMint, maxt: s.maxt });
     }
     const del = this.tombstones.get(s.ref);
     // Deleted samples must not reach the block (Prometheus' compactor writes the head's chunks
@@ -404,11 +607,11 @@ export class Head implements PostingsIndex {
         s.closed = s.closed.slice(k);
         this.stats.chunksRemoved += k;
       }
-      if (s.app && s.maxt < mint) {
-        s.app = null;
+      if (this.cols.hasOpenChunk(s.ref) && s.maxt < mint) {
+        this.cols.closeChunk(s.ref);
         this.stats.chunksRemoved++;
       }
-      if (s.closed.length === 0 && s.app === null && s.pendMaxt === -Infinity) removed.push(s);
+      if (s.closed.length === 0 && !this.cols.hasOpenChunk(s.ref) && s.pendMaxt === -Infinity) removed.push(s);
     }
     for (const s of removed) this.removeSeries(s);
     for (const [ref, s] of this.aliases) if (this.byRef[s.ref] !== s) this.aliases.delete(ref);
@@ -456,7 +659,8 @@ export class Head implements PostingsIndex {
     for (const s of this.byRef) {
       if (!s) continue;
       for (const c of s.closed) n += c.data.length;
-      if (s.app) n += s.app.buf.length;
+      const b = this.cols.region(s.ref);
+      if (b) n += b.length;
     }
     return n;
   }
@@ -592,7 +796,7 @@ class HeadSeriesView implements ChunkSeries, Series {
   readonly ref: number;
   private readonly closed: readonly HeadChunk[];
   private readonly closedLen: number;
-  private readonly app: XorAppender | null;
+  private readonly buf: Uint8Array | null;
   private readonly count: number;
   private readonly appMint: number;
   private readonly lastT: number;
@@ -609,8 +813,8 @@ class HeadSeriesView implements ChunkSeries, Series {
     // The closed chunks' array grows as chunks are cut: read only the ones there now.
     this.closed = s.closed;
     this.closedLen = s.closed.length;
-    this.app = s.app;
-    this.count = s.app?.count ?? 0;
+    this.buf = s.buf;
+    this.count = s.count;
     this.appMint = s.appMint;
     this.lastT = s.maxt;
   }
@@ -623,8 +827,8 @@ class HeadSeriesView implements ChunkSeries, Series {
       if (c.maxt < mint || c.mint > maxt) continue;
       out.push({ encoding: Encoding.XOR, data: c.data, mint: c.mint, maxt: c.maxt });
     }
-    if (this.app && this.count > 0 && this.lastT >= mint && this.appMint <= maxt) {
-      out.push({ encoding: Encoding.XOR, data: this.app.buf, count: this.count, mint: this.appMint, maxt: this.lastT });
+    if (this.buf && this.count > 0 && this.lastT >= mint && this.appMint <= maxt) {
+      out.push({ encoding: Encoding.XOR, data: this.buf, count: this.count, mint: this.appMint, maxt: this.lastT });
     }
     return out;
   }
@@ -662,7 +866,7 @@ class HeadSeriesView implements ChunkSeries, Series {
       if (c.mint > maxt) return;
       if (!decodeXorInto(c.data, undefined, mint, maxt, deleted, buf)) return;
     }
-    if (this.app && this.count > 0 && this.lastT >= mint && this.appMint <= maxt)
-      decodeXorInto(this.app.buf, this.count, mint, maxt, deleted, buf);
+    if (this.buf && this.count > 0 && this.lastT >= mint && this.appMint <= maxt)
+      decodeXorInto(this.buf, this.count, mint, maxt, deleted, buf);
   }
 }
