@@ -305,6 +305,7 @@ export class Tsdb implements Storage {
     const byWalRef: (MemSeries | undefined)[] = [];
     const head = this.head;
     const interner = new ByteInterner((s) => head.intern(s));
+    const replaySeries: MemSeries[] = [];
     const onSeries = (ref: number, labels: Labels): void => {
       // The series with these labels, else a new one with the WAL's ref when it is free
       // (a duplicate record for the same labels becomes an alias).
@@ -321,11 +322,18 @@ export class Tsdb implements Storage {
         case RecordType.Samples: {
           const d = decodeSamples(rec);
           const minValid = head.minValidTime;
+          if (replaySeries.length < d.length) replaySeries.length = d.length;
+          let n = 0;
           for (let i = 0; i < d.length; i++) {
             const ms = byWalRef[d.refs[i]!];
             if (ms === undefined || d.ts[i]! < minValid) continue;
-            head.appendSample(ms, d.ts[i]!, d.vs[i]!);
+            // Compacted in place (n <= i): the decoded arrays are this record's own.
+            replaySeries[n] = ms;
+            d.ts[n] = d.ts[i]!;
+            d.vs[n] = d.vs[i]!;
+            n++;
           }
+          head.appendBatch(replaySeries, d.ts, d.vs, n);
           break;
         }
         case RecordType.Tombstones:
@@ -404,7 +412,7 @@ export class Tsdb implements Storage {
       for (const s of newSeries) s.logged = true;
     }
     const head = this.head;
-    for (let i = 0; i < n; i++) head.appendSample(series[i]!, ts[i]!, vs[i]!);
+    head.appendBatch(series, ts, vs, n);
     this.counters.commits++;
     if (this.opts.autoCompact && this.headCompactable()) this.scheduleCompaction();
   }

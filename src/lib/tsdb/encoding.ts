@@ -53,6 +53,14 @@ const U32 = new Uint32Array(F64.buffer);
 const LE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const LO = LE ? 0 : 1;
 const HI = LE ? 1 : 0;
+/** Index of a float64's high and low 32-bit word in a Uint32Array over Float64Array memory. */
+export const F64_HI_WORD = HI;
+export const F64_LO_WORD = LO;
+
+/** The staleness marker's canonical high word when (hi, lo) are its bits, possibly quieted by V8. */
+export function canonicalNaNHi(hi: number, lo: number): number {
+  return lo === 2 && (hi & 0x7ff7ffff) === 0x7ff00000 ? 0x7ff00000 : hi;
+}
 
 /** Scratch result of floatBits: the high and low 32 bits of the last converted float. */
 export const bits = { hi: 0, lo: 0 };
@@ -63,10 +71,8 @@ export const bits = { hi: 0, lo: 0 };
  */
 export function floatBits(v: number): void {
   F64[0] = v;
-  let hi = U32[HI]!;
   const lo = U32[LO]!;
-  if (v !== v && lo === 2 && (hi & 0x7ff7ffff) === 0x7ff00000) hi = 0x7ff00000;
-  bits.hi = hi;
+  bits.hi = canonicalNaNHi(U32[HI]!, lo);
   bits.lo = lo;
 }
 

@@ -12,7 +12,7 @@
  * 64-bit quantities are handled as two unsigned 32-bit halves (no BigInt on the hot path). Values
  * go through a Float64Array, so NaN payloads (the staleness marker) survive bit-exactly.
  */
-import { bits, bitsToFloat, floatBits } from '../encoding.js';
+import { F64_HI_WORD, F64_LO_WORD, bits, bitsToFloat, canonicalNaNHi } from '../encoding.js';
 import { ValueType } from '../../storage/interface.js';
 import type { SampleIterator } from '../../storage/interface.js';
 
@@ -107,10 +107,16 @@ function wuvarint(b: Uint8Array, pos: number, v: number): number {
 /** Size in bits of the last logical write of xorWriteV (for XS_TAIL). */
 let lastOp = 0;
 
+/*
+ * Bit patterns travel as int32 (`| 0`) between these functions: an unsigned 32-bit value of 2^31
+ * or more is not a small integer to V8, and passing one to a function it does not inline
+ * allocates a heap number.
+ */
+
 /** XOR-encodes value bits (hi, lo) against the state's previous value; returns the new pos. */
 function xorWriteV(st: Float64Array, o: number, b: Uint8Array, pos: number, hi: number, lo: number): number {
-  const dh = (hi ^ st[o + XS_VHI]!) >>> 0;
-  const dl = (lo ^ st[o + XS_VLO]!) >>> 0;
+  const dh = (hi ^ st[o + XS_VHI]!) | 0;
+  const dl = (lo ^ st[o + XS_VLO]!) | 0;
   st[o + XS_VHI] = hi;
   st[o + XS_VLO] = lo;
   if (dh === 0 && dl === 0) {
@@ -144,10 +150,10 @@ function xorWriteV(st: Float64Array, o: number, b: Uint8Array, pos: number, hi: 
     sh = dh;
     sl = dl;
   } else if (tr < 32) {
-    sl = ((dl >>> tr) | (dh << (32 - tr))) >>> 0;
+    sl = (dl >>> tr) | (dh << (32 - tr));
     sh = dh >>> tr;
   } else {
-    sl = dh >>> (tr - 32);
+    sl = (dh >>> (tr - 32)) | 0;
     sh = 0;
   }
   if (sig > 32) {
@@ -161,29 +167,43 @@ function xorWriteV(st: Float64Array, o: number, b: Uint8Array, pos: number, hi: 
 }
 
 /**
- * Appends (t, v) to the chunk at b[base..] whose state is at st[o..]. The caller made room (the
- * chunk's region holds xorNeed(st, o) bytes, zero past the bytes written); appends are in time order.
+ * The sample xorAppend appends: t in xorIn[0], v in xorIn[1]. Passed through this array, not as
+ * arguments: a timestamp or a float passed to a function V8 does not inline is boxed in a heap
+ * object, and that was two allocations per sample ingested.
  */
-export function xorAppend(st: Float64Array, o: number, b: Uint8Array, base: number, t: number, v: number): void {
-  floatBits(v);
-  const hi = bits.hi;
-  const lo = bits.lo;
+export const xorIn = new Float64Array(2);
+const xorInBits = new Uint32Array(xorIn.buffer);
+const V_HI = 2 + F64_HI_WORD;
+const V_LO = 2 + F64_LO_WORD;
+
+/**
+ * Appends the sample in xorIn to the chunk at b[base..] whose state is at st[o..]. The caller made
+ * room (the region holds xorNeed(st, o) bytes, zero past the bytes written); appends are in time
+ * order. Leaves the value's bits in `bits` (as floatBits does).
+ */
+export function xorAppend(st: Float64Array, o: number, b: Uint8Array, base: number): void {
+  const t = xorIn[0]!;
+  const lo = xorInBits[V_LO]!;
+  // The staleness marker keeps its canonical bits even when V8 quieted the NaN (see floatBits).
+  const hi = canonicalNaNHi(xorInBits[V_HI]!, lo);
+  bits.hi = hi;
+  bits.lo = lo;
   const num = st[o + XS_COUNT]!;
   const base8 = base * 8;
   let pos = base8 + st[o + XS_POS]!;
   if (num === 0) {
     pos = wuvarint(b, pos, t >= 0 ? t * 2 : -t * 2 - 1);
-    pos = wb(b, pos, hi, 32);
-    pos = wb(b, pos, lo, 32);
+    pos = wb(b, pos, hi | 0, 32);
+    pos = wb(b, pos, lo | 0, 32);
     lastOp = 64;
-    st[o + XS_VHI] = hi;
-    st[o + XS_VLO] = lo;
+    st[o + XS_VHI] = hi | 0;
+    st[o + XS_VLO] = lo | 0;
   } else if (num === 1) {
     const tDelta = t - st[o + XS_T]!;
     // Go writes uint64(t - a.t); a negative delta never reaches here (appends are in order).
     pos = wuvarint(b, pos, tDelta);
     st[o + XS_TDELTA] = tDelta;
-    pos = xorWriteV(st, o, b, pos, hi, lo);
+    pos = xorWriteV(st, o, b, pos, hi | 0, lo | 0);
   } else {
     const tDelta = t - st[o + XS_T]!;
     const dod = tDelta - st[o + XS_TDELTA]!;
@@ -200,11 +220,11 @@ export function xorAppend(st: Float64Array, o: number, b: Uint8Array, base: numb
       pos = wb(b, pos, dod & 0xfffff, 20);
     } else {
       pos = wb(b, pos, 0b1111, 4);
-      pos = wb(b, pos, Math.floor(dod / TWO32) >>> 0, 32);
-      pos = wb(b, pos, dod >>> 0, 32);
+      pos = wb(b, pos, Math.floor(dod / TWO32) | 0, 32);
+      pos = wb(b, pos, dod | 0, 32);
     }
     st[o + XS_TDELTA] = tDelta;
-    pos = xorWriteV(st, o, b, pos, hi, lo);
+    pos = xorWriteV(st, o, b, pos, hi | 0, lo | 0);
   }
   st[o + XS_TAIL] = lastOp % 8 === 0 && (pos & 7) === 0 ? 1 : 0;
   st[o + XS_POS] = pos - base8;
@@ -247,7 +267,9 @@ export class XorAppender {
       nb.set(this.buf);
       this.buf = nb;
     }
-    xorAppend(this.st, 0, this.buf, 0, t, v);
+    xorIn[0] = t;
+    xorIn[1] = v;
+    xorAppend(this.st, 0, this.buf, 0);
   }
 }
 

@@ -22,6 +22,7 @@ import {
   XS_COUNT,
   XorAppender,
   xorAppend,
+  xorIn,
   xorByteLength,
   xorNeed,
   xorReset,
@@ -65,6 +66,9 @@ const C_CAP = XOR_STATE + 9;
 const STRIDE = XOR_STATE + 10;
 
 const PAGE_SIZE = 64 * 1024;
+
+/** Scratch arrays for appendSample (one sample through appendBatch). */
+const one = { series: [] as MemSeries[], ts: new Float64Array(1), vs: new Float64Array(1) };
 
 /**
  * The open chunks' bytes: regions bump-allocated in 64 KiB pages, not a Uint8Array (with its
@@ -378,69 +382,99 @@ export class Head implements PostingsIndex {
 
   /** Appends a committed sample. Returns false for an out-of-order/duplicate sample (dropped). */
   appendSample(s: MemSeries, t: number, v: number): boolean {
+    one.series[0] = s;
+    one.ts[0] = t;
+    one.vs[0] = v;
+    return this.appendBatch(one.series, one.ts, one.vs, 1) === 1;
+  }
+
+  /**
+   * Appends committed samples (series[i], ts[i], vs[i]) for i < n, in order; out-of-order and
+   * duplicate samples are dropped. Returns how many were appended. Timestamps and values stay in
+   * typed arrays on this path (never passed to a function as numbers, which would box them).
+   */
+  appendBatch(series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number): number {
     const cols = this.cols;
     const f = cols.f;
-    const o = s.ref * STRIDE;
-    if (t <= f[o + C_MAXT]!) return false;
     const pages = cols.chunks;
-    let page = f[o + C_PAGE]!;
-    const count = page < 0 ? 0 : f[o + XS_COUNT]!;
-    // Chunk cutting as Prometheus' head does it (so blocks match promtool's byte for byte): at a
-    // quarter of the target size, predict an end time that spreads the rest of the block range
-    // evenly over chunks of ~SAMPLES_PER_CHUNK; cut there, at the block boundary, or at twice the
-    // target size when the rate went up.
-    if (page >= 0 && count === SAMPLES_PER_CHUNK / 4)
-      f[o + C_NEXTAT] = chunkEndTime(f[o + C_APPMINT]!, f[o + C_MAXT]!, f[o + C_NEXTAT]!);
-    if (page < 0 || t >= f[o + C_NEXTAT]! || count >= SAMPLES_PER_CHUNK * 2) {
-      // A series' first chunk starts at 128 bytes, as Prometheus' (bstream capacity 128); later
-      // chunks start at the size the last one needed.
-      let cap = 128;
-      if (page >= 0) {
-        const off = f[o + C_OFF]!;
-        const c = {
-          data: pages.pages[page]!.slice(off, off + xorByteLength(f, o)),
-          mint: f[o + C_APPMINT]!,
-          maxt: f[o + C_MAXT]!,
-        };
-        // Series start with the shared empty list (one object less per series until its first cut).
-        if (s.closed === NO_CHUNKS) s.closed = [c];
-        else s.closed.push(c);
-        cap = Math.min(512, f[o + C_CAP]!);
-        pages.release(page);
-      }
-      page = pages.alloc(cap);
-      f[o + C_PAGE] = page;
-      f[o + C_OFF] = pages.off;
-      f[o + C_CAP] = cap;
-      xorReset(f, o);
-      f[o + C_APPMINT] = t;
-      f[o + C_NEXTAT] = Math.floor(t / this.chunkRange) * this.chunkRange + this.chunkRange;
-      this.stats.chunksCreated++;
-    } else {
-      const need = xorNeed(f, o);
-      const cap = f[o + C_CAP]!;
-      if (need > cap) {
-        // Move to a region twice the size (the old one is not reused: views may be reading it).
-        let ncap = cap * 2;
-        while (ncap < need) ncap *= 2;
-        const off = f[o + C_OFF]!;
-        const np = pages.alloc(ncap);
-        pages.pages[np]!.set(pages.pages[page]!.subarray(off, off + xorByteLength(f, o)), pages.off);
-        pages.release(page);
-        page = np;
-        f[o + C_PAGE] = np;
-        f[o + C_OFF] = pages.off;
-        f[o + C_CAP] = ncap;
-      }
+    const stats = this.stats;
+    let added = 0;
+    for (let i = 0; i < n; i++) {
+      const s = series[i]!;
+      const o = s.ref * STRIDE;
+      const t = ts[i]!;
+      if (t <= f[o + C_MAXT]!) continue;
+      const page = f[o + C_PAGE]!;
+      const count = page < 0 ? 0 : f[o + XS_COUNT]!;
+      // Chunk cutting as Prometheus' head does it (so blocks match promtool's byte for byte): at a
+      // quarter of the target size, predict an end time that spreads the rest of the block range
+      // evenly over chunks of ~SAMPLES_PER_CHUNK; cut there, at the block boundary, or at twice the
+      // target size when the rate went up.
+      if (page >= 0 && count === SAMPLES_PER_CHUNK / 4)
+        f[o + C_NEXTAT] = chunkEndTime(f[o + C_APPMINT]!, f[o + C_MAXT]!, f[o + C_NEXTAT]!);
+      if (page < 0 || t >= f[o + C_NEXTAT]! || count >= SAMPLES_PER_CHUNK * 2) this.cutChunk(s, ts, i);
+      else if (xorNeed(f, o) > f[o + C_CAP]!) this.growChunk(o);
+      xorIn[0] = t;
+      xorIn[1] = vs[i]!;
+      xorAppend(f, o, pages.pages[f[o + C_PAGE]!]!, f[o + C_OFF]!);
+      f[o + C_MAXT] = t;
+      f[o + C_LASTHI] = bits.hi;
+      f[o + C_LASTLO] = bits.lo;
+      added++;
+      if (t < stats.minTime) stats.minTime = t;
+      if (t > stats.maxTime) stats.maxTime = t;
     }
-    xorAppend(f, o, pages.pages[page]!, f[o + C_OFF]!, t, v);
-    f[o + C_MAXT] = t;
-    f[o + C_LASTHI] = bits.hi;
-    f[o + C_LASTLO] = bits.lo;
-    this.stats.samplesAppended++;
-    if (t < this.stats.minTime) this.stats.minTime = t;
-    if (t > this.stats.maxTime) this.stats.maxTime = t;
-    return true;
+    stats.samplesAppended += added;
+    return added;
+  }
+
+  /** Closes the open chunk of s (if any) and starts a new one at ts[i]. */
+  private cutChunk(s: MemSeries, ts: Float64Array, i: number): void {
+    const f = this.cols.f;
+    const pages = this.cols.chunks;
+    const o = s.ref * STRIDE;
+    const page = f[o + C_PAGE]!;
+    // A series' first chunk starts at 128 bytes, as Prometheus' (bstream capacity 128); later
+    // chunks start at the size the last one needed.
+    let cap = 128;
+    if (page >= 0) {
+      const off = f[o + C_OFF]!;
+      const c = {
+        data: pages.pages[page]!.slice(off, off + xorByteLength(f, o)),
+        mint: f[o + C_APPMINT]!,
+        maxt: f[o + C_MAXT]!,
+      };
+      // Series start with the shared empty list (one object less per series until its first cut).
+      if (s.closed === NO_CHUNKS) s.closed = [c];
+      else s.closed.push(c);
+      cap = Math.min(512, f[o + C_CAP]!);
+      pages.release(page);
+    }
+    const np = pages.alloc(cap);
+    f[o + C_PAGE] = np;
+    f[o + C_OFF] = pages.off;
+    f[o + C_CAP] = cap;
+    xorReset(f, o);
+    f[o + C_APPMINT] = ts[i]!;
+    f[o + C_NEXTAT] = Math.floor(ts[i]! / this.chunkRange) * this.chunkRange + this.chunkRange;
+    this.stats.chunksCreated++;
+  }
+
+  /** Moves the open chunk at column offset o to a region twice the size (the old one is not reused: views may be reading it). */
+  private growChunk(o: number): void {
+    const f = this.cols.f;
+    const pages = this.cols.chunks;
+    const need = xorNeed(f, o);
+    const page = f[o + C_PAGE]!;
+    const off = f[o + C_OFF]!;
+    let cap = f[o + C_CAP]! * 2;
+    while (cap < need) cap *= 2;
+    const np = pages.alloc(cap);
+    pages.pages[np]!.set(pages.pages[page]!.subarray(off, off + xorByteLength(f, o)), pages.off);
+    pages.release(page);
+    f[o + C_PAGE] = np;
+    f[o + C_OFF] = pages.off;
+    f[o + C_CAP] = cap;
   }
 
   newBatch(): number {

@@ -8,7 +8,7 @@
  * on replay.
  */
 import { Labels, compareStrings } from '../../model/labels.js';
-import { Decbuf, Encbuf, decodeUtf8 } from '../encoding.js';
+import { Decbuf, Encbuf, F64_HI_WORD, F64_LO_WORD, canonicalNaNHi, decodeUtf8 } from '../encoding.js';
 
 export const RecordType = {
   Unknown: 255,
@@ -65,10 +65,15 @@ export function encodeSamples(s: RefSamples, b = new Encbuf()): Uint8Array {
   const t0 = s.ts[0]!;
   b.putBE64(r0);
   b.putBE64(t0);
+  // Values are written from their bits in the array: a float passed to a method is boxed (an
+  // allocation per sample), and deltas are small integers.
+  const vb = new Uint32Array(s.vs.buffer, s.vs.byteOffset, s.length * 2);
   for (let i = 0; i < s.length; i++) {
     b.putVarint(s.refs[i]! - r0);
     b.putVarint(s.ts[i]! - t0);
-    b.putFloat(s.vs[i]!);
+    const lo = vb[2 * i + F64_LO_WORD]!;
+    b.putBE32(canonicalNaNHi(vb[2 * i + F64_HI_WORD]!, lo) | 0);
+    b.putBE32(lo | 0);
   }
   return b.get();
 }
