@@ -909,7 +909,8 @@ function processAlive(pid: number): boolean {
  * scavenges often caught alive and promoted.
  */
 class AppendBuffers {
-  series: MemSeries[] = [];
+  /** Entries past the appender's count are undefined (cleared on release). */
+  series: (MemSeries | undefined)[] = [];
   ts = new Float64Array(256);
   vs = new Float64Array(256);
   refs = new Float64Array(256);
@@ -984,16 +985,18 @@ class TsdbAppender implements Appender {
   private release(): void {
     const b = this.b;
     const series = b.series;
-    for (let i = 0; i < this.n; i++) series[i]!.pendMaxt = -Infinity;
+    // Entries are cleared, not the array truncated: `length = 0` would free its backing store
+    // and the next scrape would grow it again (26 bytes allocated per sample).
+    for (let i = 0; i < this.n; i++) {
+      series[i]!.pendMaxt = -Infinity;
+      series[i] = undefined;
+    }
     this.newSeries = [];
     this.n = 0;
     if (b !== EMPTY_BUFFERS) {
       this.b = EMPTY_BUFFERS;
       // Keep moderate sizes only; the series refs are dropped so the pool pins no series.
-      if (b.ts.length <= 1 << 16 && appendPool.length < 16) {
-        series.length = 0;
-        appendPool.push(b);
-      }
+      if (b.ts.length <= 1 << 16 && appendPool.length < 16) appendPool.push(b);
     }
   }
 }

@@ -393,7 +393,7 @@ export class Head implements PostingsIndex {
    * duplicate samples are dropped. Returns how many were appended. Timestamps and values stay in
    * typed arrays on this path (never passed to a function as numbers, which would box them).
    */
-  appendBatch(series: readonly MemSeries[], ts: Float64Array, vs: Float64Array, n: number): number {
+  appendBatch(series: readonly (MemSeries | undefined)[], ts: Float64Array, vs: Float64Array, n: number): number {
     const cols = this.cols;
     const f = cols.f;
     const pages = cols.chunks;
