@@ -15,6 +15,8 @@ import {
   QUOTE,
   RBRACE,
   parseFloatBytes,
+  parseFloatInto,
+  parsedFloat,
   numError,
   quoteBytes,
   unescapeLabel,
@@ -97,7 +99,8 @@ export abstract class ParserBase implements Parser {
   protected nameFlags = 0;
   protected lo = new Int32Array(REC * 16);
   protected nLabels = 0;
-  protected val = 0;
+  /** The sample value (in an array: a double field read and passed on stays unboxed). */
+  protected readonly val = new Float64Array(1);
   protected hasTs = false;
   protected ts = 0;
   protected textStart = 0;
@@ -214,7 +217,7 @@ export abstract class ParserBase implements Parser {
   }
 
   value(): number {
-    return this.val;
+    return this.val[0]!;
   }
 
   timestamp(): number | undefined {
@@ -345,8 +348,15 @@ export abstract class ParserBase implements Parser {
   }
 
   /** Parses the value bytes [s, e) or throws Prometheus' error. */
-  protected parseValue(s: number, e: number): number {
-    const v = parseFloatBytes(this.b, s, e);
+  /** Parses the sample value at [s, e) into val[0]. */
+  protected parseValue(s: number, e: number): void {
+    this.parseFloat(s, e);
+    this.val[0] = parsedFloat[0]!;
+  }
+
+  /** Parses a float at [s, e) into parsedFloat[0]; throws Prometheus' error when it is not one. */
+  protected parseFloat(s: number, e: number): void {
+    parseFloatInto(this.b, s, e);
     if (numError !== '') {
       throw this.errorAt(
         s,
@@ -354,7 +364,6 @@ export abstract class ParserBase implements Parser {
         'value',
       );
     }
-    return v;
   }
 
   protected growLabels(): void {

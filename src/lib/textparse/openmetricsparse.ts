@@ -25,6 +25,7 @@ import {
   M_START,
   numError,
   parseFloatBytes,
+  parsedFloat,
   QUOTE,
   quoteBytes,
   RBRACE,
@@ -395,7 +396,8 @@ export class OpenMetricsParser extends ParserBase {
 
   private float(s: number, e: number, what: string): number {
     if (s === e) throw this.expected(`expected value after ${what}`, s, s, tokName(this.b, s, this.end));
-    return this.parseValue(s, e);
+    this.parseFloat(s, e);
+    return parsedFloat[0]!;
   }
 
   private sampleSuffix(p: number): EntryType {
@@ -405,7 +407,7 @@ export class OpenMetricsParser extends ParserBase {
     if (b[p] !== SP) throw this.expected('expected value after metric', p, p, tokName(b, p, end));
     p++;
     const ve = this.token(p);
-    this.val = this.float(p, ve, 'metric');
+    this.val[0] = this.float(p, ve, 'metric');
     p = ve;
     this.hasTs = false;
     if (p >= end) this.eofError(p);

@@ -289,7 +289,7 @@ export class PromParser extends ParserBase {
       p++;
     }
     if (p === vs) throw this.expected('expected value after metric', p, p, tokName(b, p, end));
-    this.val = this.parseValue(vs, p);
+    this.parseValue(vs, p);
     p = this.skipWs(p);
     if (p >= end || b[p] === LF) {
       this.hasTs = false;
