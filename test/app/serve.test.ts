@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/lib/app/serve.js';
-import { freePort } from '../support/procs.js';
+import { freePort, until } from '../support/procs.js';
 
 /** A target with a counter that grows on every scrape. */
 let target: Server;
@@ -129,6 +129,22 @@ describe('promctl serve (in process)', () => {
     const metrics = await (await fetch(base + '/metrics')).text();
     expect(metrics).toMatch(/^prometheus_tsdb_head_series \d+$/m);
     expect(metrics).toMatch(/^prometheus_http_requests_total\{code="200",handler="\/api\/v1\/query"\} \d+$/m);
+    // The actual scrape intervals of the 1 s job, as Prometheus labels them (Go's duration format);
+    // observed from the second scrape on.
+    const median = await until(
+      'an observed scrape interval',
+      async () => {
+        const text = await (await fetch(base + '/metrics')).text();
+        return (
+          /^prometheus_target_interval_length_seconds\{interval="1s",quantile="0\.5"\} (\d\S*)$/m.exec(text) ??
+          undefined
+        );
+      },
+      10_000,
+    );
+    expect(Number(median?.[1])).toBeGreaterThan(0.5);
+    expect(Number(median?.[1])).toBeLessThan(2);
+    expect(metrics).toMatch(/^prometheus_engine_query_duration_seconds\{quantile="0\.9",slice="inner_eval"\} \S+$/m);
     const fed = await (await fetch(base + '/federate?match[]=' + encodeURIComponent('{job="app"}'))).text();
     expect(fed).toMatch(/^hello_world_total\{instance="127\.0\.0\.1:\d+",job="app",path="\/"\} \d+ \d+$/m);
     const cfg = (await api('/api/v1/status/config')) as { data: { yaml: string } };

@@ -145,6 +145,84 @@ export class Summary extends Metric {
   }
 }
 
+/**
+ * Summaries with quantiles, as Prometheus' (client_golang) objectives over a sliding window
+ * (maxAge, 10 minutes by default). Quantiles are exact over the window's observations, of which
+ * the newest `cap` are kept; with none in the window a quantile is NaN, as in Go.
+ */
+export class QuantileSummary extends Metric {
+  private readonly series = new Map<
+    string,
+    { labels: LabelValues; sum: number; count: number; t: Float64Array; v: Float64Array; n: number; next: number }
+  >();
+  constructor(
+    name: string,
+    help: string,
+    readonly quantiles: readonly number[],
+    private readonly maxAgeMs = 10 * 60_000,
+    private readonly cap = 4096,
+    private readonly now: () => number = Date.now,
+  ) {
+    super(name, help, 'summary');
+  }
+  /** Starts a series with no observations (exposed with NaN quantiles and zero count). */
+  init(labels: LabelValues = {}): void {
+    this.get(labels);
+  }
+  observe(v: number, labels: LabelValues = {}): void {
+    const s = this.get(labels);
+    s.sum += v;
+    s.count++;
+    s.t[s.next] = this.now();
+    s.v[s.next] = v;
+    s.next = (s.next + 1) % this.cap;
+    if (s.n < this.cap) s.n++;
+  }
+  private get(labels: LabelValues) {
+    const k = keyOf(labels);
+    let s = this.series.get(k);
+    if (!s) {
+      s = { labels, sum: 0, count: 0, t: new Float64Array(this.cap), v: new Float64Array(this.cap), n: 0, next: 0 };
+      this.series.set(k, s);
+    }
+    return s;
+  }
+  samples(): ExposedSample[] {
+    const out: ExposedSample[] = [];
+    const from = this.now() - this.maxAgeMs;
+    for (const s of this.series.values()) {
+      const win: number[] = [];
+      for (let i = 0; i < s.n; i++) if (s.t[i]! >= from) win.push(s.v[i]!);
+      win.sort((a, b) => a - b);
+      for (const q of this.quantiles) {
+        // Nearest rank: the smallest observation with at least q of the window at or below it.
+        const value =
+          win.length === 0 ? NaN : win[Math.min(win.length - 1, Math.max(0, Math.ceil(q * win.length) - 1))]!;
+        out.push({ name: this.name, labels: Labels.fromObject({ ...s.labels, quantile: String(q) }), value });
+      }
+      out.push({ name: `${this.name}_sum`, labels: Labels.fromObject(s.labels), value: s.sum });
+      out.push({ name: `${this.name}_count`, labels: Labels.fromObject(s.labels), value: s.count });
+    }
+    return out;
+  }
+}
+
+/** Go's time.Duration.String() of a whole number of milliseconds ("5s", "1m0s", "1h30m0s", "250ms"). */
+export function goDurationString(ms: number): string {
+  if (ms === 0) return '0s';
+  if (Math.abs(ms) < 1000) return `${ms}ms`;
+  const neg = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = `${rest / 1000}s`;
+  if (h > 0) return `${neg}${h}h${m}m${s}`;
+  if (m > 0) return `${neg}${m}m${s}`;
+  return neg + s;
+}
+
 function formatLe(b: number): string {
   return Number.isInteger(b) ? `${b}.0` : String(b);
 }
@@ -173,6 +251,9 @@ export class Registry {
   }
   summary(name: string, help: string): Summary {
     return this.register(new Summary(name, help));
+  }
+  quantileSummary(name: string, help: string, quantiles: readonly number[]): QuantileSummary {
+    return this.register(new QuantileSummary(name, help, quantiles));
   }
   /** Adds families produced elsewhere (e.g. the rules manager's), collected on every scrape. */
   addCollector(fn: () => MetricFamily[]): void {

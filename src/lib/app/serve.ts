@@ -34,7 +34,7 @@ import { writeTextFormat } from '../textparse/writer.js';
 import { Tsdb, snapshotName } from '../tsdb/db.js';
 import { embeddedConfigYaml, maskSecrets } from './defaults.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from './log.js';
-import { Registry, registerProcessMetrics } from './metrics.js';
+import { Registry, goDurationString, registerProcessMetrics } from './metrics.js';
 
 export interface ServeOptions {
   /** prometheus.yml; undefined runs the embedded default. */
@@ -169,7 +169,17 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
     'Histogram of latencies for HTTP requests.',
     [0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120],
   );
-  const queryDuration = registry.summary('prometheus_engine_query_duration_seconds', 'Query timings');
+  const queryDuration = registry.quantileSummary(
+    'prometheus_engine_query_duration_seconds',
+    'Query timings',
+    [0.5, 0.9, 0.99],
+  );
+  queryDuration.init({ slice: 'inner_eval' });
+  const intervalLength = registry.quantileSummary(
+    'prometheus_target_interval_length_seconds',
+    'Actual intervals between scrapes.',
+    [0.01, 0.05, 0.5, 0.9, 0.99],
+  );
   const reloadSuccess = registry.gauge(
     'prometheus_config_last_reload_successful',
     'Whether the last configuration reload attempt was successful.',
@@ -285,6 +295,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const scrapeLog = log.with('scrape');
   const scrape = new ScrapeManager(db, {
     logger: { warn: (m) => scrapeLog.warn(m), debug: (m) => scrapeLog.debug(m) },
+    onInterval: (intervalMs, seconds) => intervalLength.observe(seconds, { interval: goDurationString(intervalMs) }),
   });
   const discovery = new DiscoveryManager({
     onUpdate: (sets) => scrape.updateTargets(sets),

@@ -64,6 +64,11 @@ export interface ScrapeLoopOptions {
   logger?: ScrapeLogger;
   /** Parser construction (textparse's createParser); injectable for tests. */
   parserFactory?: typeof createParser;
+  /**
+   * Called at each scrape after the first with the loop's interval and the seconds since the
+   * previous scrape started (Prometheus' prometheus_target_interval_length_seconds).
+   */
+  onInterval?: (intervalMs: number, seconds: number) => void;
 }
 
 export interface AppendResult {
@@ -174,6 +179,9 @@ export class ScrapeLoop {
   private readonly seed: bigint;
   private readonly logger: ScrapeLogger;
   private readonly parserFactory: typeof createParser;
+  private readonly onInterval: ((intervalMs: number, seconds: number) => void) | undefined;
+  /** performance.now() of the last scrape's start (0: none yet). */
+  private lastTickAt = 0;
   private readonly targetFlat: readonly string[];
   private readonly reportLabels: Labels[];
   private readonly reportRefs: number[] = [0, 0, 0, 0, 0];
@@ -196,6 +204,7 @@ export class ScrapeLoop {
     this.cache = o.cache ?? new ScrapeCache();
     this.logger = o.logger ?? silentLogger;
     this.parserFactory = o.parserFactory ?? createParser;
+    this.onInterval = o.onInterval;
     const it = o.target.intervalAndTimeout(o.job);
     this.intervalMs = it.intervalMs;
     this.timeoutMs = it.timeoutMs;
@@ -231,6 +240,9 @@ export class ScrapeLoop {
 
   private tick(): void {
     if (this.stopped) return;
+    const at = performance.now();
+    if (this.lastTickAt > 0 && this.onInterval) this.onInterval(this.intervalMs, (at - this.lastTickAt) / 1000);
+    this.lastTickAt = at;
     let ts = this.clock.now();
     [ts, this.aligned] = alignScrapeTime(ts, this.aligned, this.intervalMs);
     const p = this.scrapeAndReport(ts).catch((e) =>

@@ -54,6 +54,8 @@ export interface ScrapeManagerOptions {
   /** Overrides the offset seed (default: hostname + external labels, as Prometheus). */
   offsetSeed?: bigint;
   userAgent?: string;
+  /** See ScrapeLoopOptions.onInterval. */
+  onInterval?: (intervalMs: number, seconds: number) => void;
   /** Builds the fetcher of a target (tests); default: HTTP through undici. */
   scraperFactory?: (target: Target, job: ResolvedJob, timeoutMs: number, client: HttpClient) => Scraper;
 }
@@ -104,6 +106,7 @@ export class ScrapePool {
       offsetSeed: this.deps.seed(),
       cache,
       logger: this.deps.opts.logger,
+      onInterval: this.deps.opts.onInterval,
     });
   }
 
