@@ -193,6 +193,20 @@ export function chooseParser(contentType: string | undefined | null, fallback?: 
   };
 }
 
+/** Choices by fallback and Content-Type: a target answers with the same header every scrape. */
+const choices = new Map<string, Readonly<ParserChoice>>();
+
+function chooseParserCached(contentType: string | undefined | null, fallback?: ScrapeProtocol): ParserChoice {
+  const key = `${fallback ?? ''}\n${contentType ?? ''}`;
+  let c = choices.get(key);
+  if (c === undefined) {
+    if (choices.size >= 256) choices.clear();
+    c = Object.freeze(chooseParser(contentType, fallback));
+    choices.set(key, c);
+  }
+  return c;
+}
+
 export interface CreatedParser {
   /** Null when no parser fits; `error` says why. */
   parser: Parser | null;
@@ -211,7 +225,7 @@ export function createParser(
   contentType: string | undefined | null,
   opts: ParserOptions & { fallback?: ScrapeProtocol } = {},
 ): CreatedParser {
-  const choice = chooseParser(contentType, opts.fallback);
+  const choice = chooseParserCached(contentType, opts.fallback);
   switch (choice.kind) {
     case 'prometheus-text':
       return { parser: new PromParser(body, opts), kind: choice.kind, error: choice.error };
