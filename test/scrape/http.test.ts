@@ -278,4 +278,27 @@ describe('HTTP scraping', () => {
       'Get "http://127.0.0.1:1/metrics": connect: connection refused',
     );
   });
+
+  it('a stop signal cancels the scrape in flight, once per scrape, for each signal given', async () => {
+    const url = `http://127.0.0.1:${port}/hang`;
+    const scraper = new HttpScraper({
+      url,
+      client: createHttpClient({}),
+      acceptHeader: acceptHeader(),
+      timeoutMs: 10_000,
+      bodySizeLimit: 0,
+      enableCompression: true,
+    });
+    const first = new AbortController();
+    const p1 = scraper.scrape(first.signal);
+    setTimeout(() => first.abort(), 50);
+    await expect(p1).rejects.toThrow(`Get "${url}": context canceled`);
+    // A finished scrape is not touched by a later abort; a new signal cancels the next scrape.
+    const second = new AbortController();
+    const p2 = scraper.scrape(second.signal);
+    first.abort();
+    setTimeout(() => second.abort(), 50);
+    await expect(p2).rejects.toThrow(`Get "${url}": context canceled`);
+    await expect(scraper.scrape(second.signal)).rejects.toThrow('context canceled');
+  });
 });

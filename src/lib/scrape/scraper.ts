@@ -53,6 +53,20 @@ export class HttpScraper implements Scraper {
    * between major GCs, and the process kept that as resident memory.
    */
   private readonly body = new BodyBuffer();
+  /** The scrape in flight (a loop's scrapes never overlap), failed when the stop signal fires. */
+  current: ScrapeHandler | null = null;
+  /**
+   * The stop signal listened to: once per signal (a loop passes the same one to every scrape), not
+   * an add/removeEventListener pair per scrape (EventTarget's bookkeeping cost more than the rest
+   * of the request set-up).
+   */
+  private watched: AbortSignal | null = null;
+
+  private watch(signal: AbortSignal): void {
+    if (signal === this.watched) return;
+    this.watched = signal;
+    signal.addEventListener('abort', () => this.current?.handleEvent(), { once: true });
+  }
 
   constructor(private readonly o: HttpScraperOptions) {
     this.fixedHeaders = {
@@ -83,9 +97,10 @@ export class HttpScraper implements Scraper {
     // past limit-1.
     const limit = this.o.bodySizeLimit > 0 ? Math.max(1, this.o.bodySizeLimit - 1) : Infinity;
     return new Promise<ScrapeResponse>((resolve, reject) => {
-      const h = new ScrapeHandler(url, limit, this.body, signal, resolve, reject);
+      const h = new ScrapeHandler(url, limit, this.body, this, resolve, reject);
       h.timer = setTimeout(() => h.fail(h.error('context deadline exceeded')), this.o.timeoutMs);
-      signal.addEventListener('abort', h, { once: true });
+      this.watch(signal);
+      this.current = h;
       // throwOnMaxRedirect: like Go's client, too many redirects is an error, not the last 3xx.
       const opts = { origin: this.origin, path: this.path, method: 'GET', headers, throwOnMaxRedirect: true };
       const dispatch = () => this.o.client.dispatcher.dispatch(opts as Dispatcher.DispatchOptions, h);
@@ -149,7 +164,7 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
     private readonly url: string,
     private readonly limit: number,
     private readonly body: BodyBuffer,
-    private readonly signal: AbortSignal,
+    private readonly owner: { current: ScrapeHandler | null },
     private readonly resolve: (r: ScrapeResponse) => void,
     private readonly reject: (e: Error) => void,
   ) {
@@ -173,7 +188,7 @@ class ScrapeHandler implements Dispatcher.DispatchHandler {
   private finish(): void {
     this.settled = true;
     clearTimeout(this.timer);
-    this.signal.removeEventListener('abort', this);
+    if (this.owner.current === this) this.owner.current = null;
   }
 
   /** Fails the scrape with `e` and aborts the request. */
