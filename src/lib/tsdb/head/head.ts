@@ -2,8 +2,11 @@
  * The head block: recent samples in memory. Series are identified by numeric refs (an array index),
  * their label strings are interned, and an inverted index (label name → value → sorted refs)
  * resolves matchers. Each series keeps closed XOR chunks (exact-size Uint8Arrays) and one open
- * chunk appender: no object per sample. Chunks are cut at SAMPLES_PER_CHUNK samples and at block
- * range boundaries, so a chunk always belongs to exactly one future block.
+ * chunk: no object per sample. The open chunk's state and the series' numbers are columns of one
+ * Float64Array indexed by ref, its bytes a region of a shared 64 KiB page (HeadColumns,
+ * ChunkPages): per series the GC sees a MemSeries, its labels and its closed chunks, nothing else.
+ * Chunks are cut at SAMPLES_PER_CHUNK samples and at block range boundaries, so a chunk always
+ * belongs to exactly one future block.
  */
 import { Labels, compareStrings } from '../../model/labels.js';
 import type { Matcher } from '../../model/matcher.js';
