@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Labels } from '../../src/lib/model/labels.js';
 import { Matcher } from '../../src/lib/model/matcher.js';
 import { Tsdb } from '../../src/lib/tsdb/db.js';
-import { freePort, repoRootBin, startProc, until, which, type Proc } from '../support/procs.js';
+import { freePort, repoRootBin, startProc, startServe, until, which, type Proc } from '../support/procs.js';
 
 const have = which('prometheus') && which('promtool');
 if (!have) console.warn('admin API integration: prometheus or promtool missing; skipped');
@@ -30,18 +30,7 @@ let promctl: Proc | undefined;
 const procs: Proc[] = [];
 
 function startPromctl(): Promise<Proc> {
-  return startProc(
-    process.execPath,
-    [
-      repoRootBin,
-      'serve',
-      `--config.file=${join(dir, 'promctl.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'promctl-data')}`,
-      `--web.listen-address=127.0.0.1:${cPort}`,
-      '--web.enable-admin-api',
-    ],
-    { readyUrl: `${promctlUrl}/-/ready` },
-  );
+  return startServe(dir, cPort, ['--web.enable-admin-api']);
 }
 
 function startPrometheus(data: string, port: number, config: string): Promise<Proc> {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRootBin, startProc, which, type Proc, until as pollUntil } from '../support/procs.js';
+import { freePort, startProc, startServe, which, type Proc, until as pollUntil } from '../support/procs.js';
 
 const until = pollUntil;
 
@@ -158,20 +158,7 @@ ${scrape}`,
     writeFileSync(join(dir, 'prometheus.yml'), `global: {scrape_interval: 1s, evaluation_interval: 1s}\n${scrape}`);
     const oPort = await freePort();
     ours = `http://127.0.0.1:${oPort}`;
-    procs.push(
-      await startProc(
-        process.execPath,
-        [
-          repoRootBin,
-          'serve',
-          `--config.file=${join(dir, 'promctl.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'promctl-data')}`,
-          `--web.listen-address=127.0.0.1:${oPort}`,
-          '--rules.alert.resend-delay=1s',
-        ],
-        { readyUrl: `${ours}/-/ready`, timeoutMs: 60_000 },
-      ),
-    );
+    procs.push(await startServe(dir, oPort, ['--rules.alert.resend-delay=1s'], { timeoutMs: 60_000 }));
     const pPort = await freePort();
     theirs = `http://127.0.0.1:${pPort}`;
     procs.push(

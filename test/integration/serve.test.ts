@@ -13,7 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, repoRootBin, startProc, which, type Proc, until as pollUntil } from '../support/procs.js';
+import { freePort, startProc, startServe, which, type Proc, until as pollUntil } from '../support/procs.js';
 
 const until = <T>(fn: () => Promise<T | undefined>, ms = 60_000) => pollUntil('the servers', fn, ms, 500);
 
@@ -76,19 +76,7 @@ describe.skipIf(!have)('promctl serve with real peers', () => {
     const cPort = await freePort();
     promctlUrl = `http://127.0.0.1:${cPort}`;
     writeFileSync(join(dir, 'promctl.yml'), `global: {scrape_interval: 1s, evaluation_interval: 1s}\n${scrapeConfigs}`);
-    procs.push(
-      await startProc(
-        process.execPath,
-        [
-          repoRootBin,
-          'serve',
-          `--config.file=${join(dir, 'promctl.yml')}`,
-          `--storage.tsdb.path=${join(dir, 'promctl-data')}`,
-          `--web.listen-address=127.0.0.1:${cPort}`,
-        ],
-        { readyUrl: `${promctlUrl}/-/ready` },
-      ),
-    );
+    procs.push(await startServe(dir, cPort));
     // The real Prometheus scrapes the same targets, and federates from promctl.
     const pPort = await freePort();
     promUrl = `http://127.0.0.1:${pPort}`;

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI (run `npm run build` first): <repo>/bin/run.js. */
@@ -90,6 +90,30 @@ export async function startProc(
  * Polls `fn` until it returns something other than undefined (thrown errors count as "not yet"),
  * failing after `ms` with what was awaited and the last error.
  */
+/**
+ * Starts the built `promctl serve` on 127.0.0.1:port with DIR/promctl.yml and DIR/promctl-data,
+ * plus `extra` flags, and waits until it is ready.
+ */
+export function startServe(
+  dir: string,
+  port: number,
+  extra: string[] = [],
+  opts: { timeoutMs?: number } = {},
+): Promise<Proc> {
+  return startProc(
+    process.execPath,
+    [
+      repoRootBin,
+      'serve',
+      `--config.file=${join(dir, 'promctl.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'promctl-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...extra,
+    ],
+    { readyUrl: `http://127.0.0.1:${port}/-/ready`, ...opts },
+  );
+}
+
 export async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 60_000, everyMs = 250): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
