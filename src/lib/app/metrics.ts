@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Labels } from '../model/labels.js';
 import type { ExposedSample, MetricFamily, MetricKind } from '../model/metricfamily.js';
+import { QuantileWindow } from '../model/quantiles.js';
 import { writeTextFormat } from '../textparse/writer.js';
 
 type LabelValues = Record<string, string>;
@@ -122,39 +123,13 @@ export class Histogram extends Metric {
   }
 }
 
-/** Summaries without quantiles (sum and count), as Prometheus exposes several timings. */
-export class Summary extends Metric {
-  private readonly series = new Map<string, { labels: LabelValues; sum: number; count: number }>();
-  constructor(name: string, help: string) {
-    super(name, help, 'summary');
-  }
-  observe(v: number, labels: LabelValues = {}): void {
-    const k = keyOf(labels);
-    let s = this.series.get(k);
-    if (!s) this.series.set(k, (s = { labels, sum: 0, count: 0 }));
-    s.sum += v;
-    s.count++;
-  }
-  samples(): ExposedSample[] {
-    const out: ExposedSample[] = [];
-    for (const s of this.series.values()) {
-      out.push({ name: `${this.name}_sum`, labels: Labels.fromObject(s.labels), value: s.sum });
-      out.push({ name: `${this.name}_count`, labels: Labels.fromObject(s.labels), value: s.count });
-    }
-    return out;
-  }
-}
-
 /**
  * Summaries with quantiles, as Prometheus' (client_golang) objectives over a sliding window
  * (maxAge, 10 minutes by default). Quantiles are exact over the window's observations, of which
  * the newest `cap` are kept; with none in the window a quantile is NaN, as in Go.
  */
 export class QuantileSummary extends Metric {
-  private readonly series = new Map<
-    string,
-    { labels: LabelValues; sum: number; count: number; t: Float64Array; v: Float64Array; n: number; next: number }
-  >();
+  private readonly series = new Map<string, { labels: LabelValues; w: QuantileWindow }>();
   constructor(
     name: string,
     help: string,
@@ -170,38 +145,23 @@ export class QuantileSummary extends Metric {
     this.get(labels);
   }
   observe(v: number, labels: LabelValues = {}): void {
-    const s = this.get(labels);
-    s.sum += v;
-    s.count++;
-    s.t[s.next] = this.now();
-    s.v[s.next] = v;
-    s.next = (s.next + 1) % this.cap;
-    if (s.n < this.cap) s.n++;
+    this.get(labels).observe(v);
   }
-  private get(labels: LabelValues) {
+  private get(labels: LabelValues): QuantileWindow {
     const k = keyOf(labels);
     let s = this.series.get(k);
-    if (!s) {
-      s = { labels, sum: 0, count: 0, t: new Float64Array(this.cap), v: new Float64Array(this.cap), n: 0, next: 0 };
-      this.series.set(k, s);
-    }
-    return s;
+    if (!s) this.series.set(k, (s = { labels, w: new QuantileWindow(this.maxAgeMs, this.cap, this.now) }));
+    return s.w;
   }
   samples(): ExposedSample[] {
     const out: ExposedSample[] = [];
-    const from = this.now() - this.maxAgeMs;
-    for (const s of this.series.values()) {
-      const win: number[] = [];
-      for (let i = 0; i < s.n; i++) if (s.t[i]! >= from) win.push(s.v[i]!);
-      win.sort((a, b) => a - b);
-      for (const q of this.quantiles) {
-        // Nearest rank: the smallest observation with at least q of the window at or below it.
-        const value =
-          win.length === 0 ? NaN : win[Math.min(win.length - 1, Math.max(0, Math.ceil(q * win.length) - 1))]!;
-        out.push({ name: this.name, labels: Labels.fromObject({ ...s.labels, quantile: String(q) }), value });
-      }
-      out.push({ name: `${this.name}_sum`, labels: Labels.fromObject(s.labels), value: s.sum });
-      out.push({ name: `${this.name}_count`, labels: Labels.fromObject(s.labels), value: s.count });
+    for (const { labels, w } of this.series.values()) {
+      const values = w.quantiles(this.quantiles);
+      this.quantiles.forEach((q, i) =>
+        out.push({ name: this.name, labels: Labels.fromObject({ ...labels, quantile: String(q) }), value: values[i]! }),
+      );
+      out.push({ name: `${this.name}_sum`, labels: Labels.fromObject(labels), value: w.sum });
+      out.push({ name: `${this.name}_count`, labels: Labels.fromObject(labels), value: w.count });
     }
     return out;
   }
@@ -248,9 +208,6 @@ export class Registry {
   }
   histogram(name: string, help: string, buckets?: readonly number[]): Histogram {
     return this.register(new Histogram(name, help, buckets));
-  }
-  summary(name: string, help: string): Summary {
-    return this.register(new Summary(name, help));
   }
   quantileSummary(name: string, help: string, quantiles: readonly number[]): QuantileSummary {
     return this.register(new QuantileSummary(name, help, quantiles));

@@ -12,6 +12,7 @@ import { DiscoveryManager, type DiscoveryJobConfig, type TargetSets } from '../d
 import type { TargetGroup } from '../discovery/targetgroup.js';
 import { Labels, LabelsBuilder } from '../model/labels.js';
 import type { ExposedSample, MetricFamily } from '../model/metricfamily.js';
+import { QuantileWindow } from '../model/quantiles.js';
 import { parseDuration } from '../model/duration.js';
 import { compileRelabelConfigs, processBuilder, type CompiledRelabel, type RelabelConfig } from '../relabel/relabel.js';
 
@@ -161,23 +162,6 @@ class AlertmanagerSet {
   }
 }
 
-class Summary {
-  private window: number[] = [];
-  sum = 0;
-  count = 0;
-  observe(v: number): void {
-    this.sum += v;
-    this.count++;
-    this.window.push(v);
-    if (this.window.length > 500) this.window.shift();
-  }
-  quantile(q: number): number {
-    if (this.window.length === 0) return NaN;
-    const s = [...this.window].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-  }
-}
-
 export class Notifier {
   private queue: NotifierAlert[] = [];
   private sets = new Map<string, AlertmanagerSet>();
@@ -194,7 +178,7 @@ export class Notifier {
   dropped = 0;
   readonly sent = new Map<string, number>();
   readonly errors = new Map<string, number>();
-  readonly latency = new Map<string, Summary>();
+  readonly latency = new Map<string, QuantileWindow>();
 
   constructor(private readonly opts: NotifierOptions = {}) {
     this.capacity = opts.queueCapacity ?? 10_000;
@@ -361,7 +345,7 @@ export class Notifier {
               this.errors.set(am.url, (this.errors.get(am.url) ?? 0) + list.length);
             } finally {
               let s = this.latency.get(am.url);
-              if (!s) this.latency.set(am.url, (s = new Summary()));
+              if (!s) this.latency.set(am.url, (s = new QuantileWindow()));
               s.observe((performance.now() - began) / 1000);
               this.sent.set(am.url, (this.sent.get(am.url) ?? 0) + list.length);
             }

@@ -12,6 +12,7 @@ import { readdir } from 'node:fs/promises';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { Labels } from '../model/labels.js';
 import type { ExposedSample, MetricFamily } from '../model/metricfamily.js';
+import { QuantileWindow } from '../model/quantiles.js';
 import type { Appendable, Queryable } from '../storage/interface.js';
 import { Group, groupKey } from './group.js';
 import { AlertingRule, RecordingRule, type Rule } from './rule.js';
@@ -57,24 +58,6 @@ export class RuleLoadError extends Error {
   override readonly name = 'RuleLoadError';
   constructor(readonly errors: string[]) {
     super(errors.join('\n'));
-  }
-}
-
-/** Summary quantiles over a sliding window of recent observations. */
-class Summary {
-  private window: number[] = [];
-  sum = 0;
-  count = 0;
-  observe(v: number): void {
-    this.sum += v;
-    this.count++;
-    this.window.push(v);
-    if (this.window.length > 500) this.window.shift();
-  }
-  quantile(q: number): number {
-    if (this.window.length === 0) return NaN;
-    const s = [...this.window].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
   }
 }
 
@@ -130,8 +113,8 @@ export class RulesManager {
   private running = false;
   private externalURL: string;
   private externalLabels: Labels;
-  readonly evalDuration = new Summary();
-  readonly groupDuration = new Summary();
+  readonly evalDuration = new QuantileWindow();
+  readonly groupDuration = new QuantileWindow();
   private readonly logger: Logger;
   private readonly clock: Clock;
 
@@ -289,7 +272,7 @@ export class RulesManager {
       }));
       fams.push({ name, type, help, samples });
     };
-    const summary = (name: string, help: string, s: Summary) => {
+    const summary = (name: string, help: string, s: QuantileWindow) => {
       const samples: ExposedSample[] = [0.5, 0.9, 0.99].map((q) => ({
         name,
         labels: Labels.fromObject({ quantile: String(q) }),
