@@ -157,6 +157,12 @@ export class HeadColumns {
     return this.chunks.pages[p]!.subarray(off, off + this.f[o + C_CAP]!);
   }
 
+  /** Bytes reserved for the open chunk of `ref` (0: none). */
+  openCapacity(ref: number): number {
+    const o = ref * STRIDE;
+    return this.f[o + C_PAGE]! >= 0 ? this.f[o + C_CAP]! : 0;
+  }
+
   hasOpenChunk(ref: number): boolean {
     return this.f[ref * STRIDE + C_PAGE]! >= 0;
   }
@@ -711,8 +717,7 @@ export class Head implements PostingsIndex {
     for (const s of this.byRef) {
       if (!s) continue;
       for (const c of s.closed) n += c.data.length;
-      const b = this.cols.region(s.ref);
-      if (b) n += b.length;
+      n += this.cols.openCapacity(s.ref);
     }
     return n;
   }
