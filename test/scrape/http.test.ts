@@ -14,6 +14,7 @@ import { HttpScraper } from '../../src/lib/scrape/scraper.js';
 import { populateLabels, Target } from '../../src/lib/scrape/target.js';
 import { acceptHeader } from '../../src/lib/textparse/negotiate.js';
 import { RecordingAppendable } from '../support/appendable.js';
+import { startProxy } from '../support/proxy.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 const routes = new Map<string, Handler>();
@@ -53,14 +54,15 @@ beforeAll(async () => {
   routes.set('/hang', () => {
     // never answers
   });
+  routes.set('/close', (req) => req.socket.destroy());
   routes.set('/reset', (req) => {
     (req.socket as Socket & { resetAndDestroy(): void }).resetAndDestroy();
   });
-  // Closes the connection without answering every other request: a kept-alive connection that the
-  // server closes just as the next scrape is sent.
+  // Closes the connection without answering every other request after the first: a kept-alive
+  // connection that the server closes just as the next scrape is sent.
   let flaky = 0;
   routes.set('/flaky', (req, res) => {
-    if (flaky++ % 2 === 0) {
+    if (flaky++ % 2 === 1) {
       req.socket.destroy();
       return;
     }
@@ -138,7 +140,7 @@ function mk(cfg: Partial<ScrapeJobConfig> = {}, params: Record<string, string> =
   });
   const app = new RecordingAppendable();
   const loop = new ScrapeLoop({ target, job, appendable: app, scraper });
-  return { app, loop, target, client };
+  return { app, loop, target, client, scraper };
 }
 
 describe('HTTP scraping', () => {
@@ -196,6 +198,34 @@ describe('HTTP scraping', () => {
     const { loop, app } = mk({ metrics_path: '/flaky' });
     for (let i = 0; i < 3; i++) expect((await loop.scrapeAndReport(Date.now() + i)).error).toBeNull();
     expect(app.series('m')).toHaveLength(6);
+  });
+
+  it('a new connection closed before any response byte is an EOF, not retried (as Go)', async () => {
+    const { loop, target } = mk({ metrics_path: '/close' });
+    const before = sockets.size;
+    expect((await loop.scrapeAndReport(Date.now())).error).toBe(`Get "${target.url()}": EOF`);
+    expect(sockets.size - before).toBe(1);
+  });
+
+  it('goes through proxy_url with its credentials, and a 407 is a clear error', async () => {
+    const proxy = await startProxy();
+    try {
+      const u = new URL(proxy.url);
+      u.username = 'user';
+      u.password = 'pw';
+      const a = mk({ proxy_url: u.href });
+      expect((await a.loop.scrapeAndReport(Date.now())).error).toBeNull();
+      expect(a.app.last('m', { a: '2' })).toBe(2);
+      expect(proxy.seen).toEqual([`GET http://127.0.0.1:${port}/metrics`]);
+      a.scraper.close();
+      const b = mk({ proxy_url: proxy.url });
+      expect((await b.loop.scrapeAndReport(Date.now())).error).toBe(
+        'server returned HTTP status 407 Proxy Authentication Required',
+      );
+      b.scraper.close();
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a truncated body fails the scrape and keeps no partial samples', async () => {

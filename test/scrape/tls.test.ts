@@ -17,6 +17,7 @@ import { populateLabels, Target } from '../../src/lib/scrape/target.js';
 import { acceptHeader } from '../../src/lib/textparse/negotiate.js';
 import { RecordingAppendable } from '../support/appendable.js';
 import { which } from '../support/procs.js';
+import { startProxy } from '../support/proxy.js';
 
 const openssl = which('openssl');
 if (!openssl) console.warn('tls test: openssl not found; skipped');
@@ -94,13 +95,14 @@ describe.runIf(openssl)('TLS scraping', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function scrape(tls: TLSConfig | undefined, path = '/metrics') {
+  async function scrape(tls: TLSConfig | undefined, path = '/metrics', proxyUrl?: string) {
     const job = resolveJob({
       job_name: 'tls',
       scheme: 'https',
       metrics_path: path,
       tls_config: tls,
       scrape_interval: '5s',
+      ...(proxyUrl ? { proxy_url: proxyUrl } : {}),
     });
     const r = populateLabels(job, { __address__: `127.0.0.1:${port}` }, {});
     const target = new Target(r.labels!, r.discovered!, {});
@@ -115,6 +117,7 @@ describe.runIf(openssl)('TLS scraping', () => {
     });
     const app = new RecordingAppendable();
     const res = await new ScrapeLoop({ target, job, appendable: app, scraper }).scrapeAndReport(Date.now());
+    scraper.close();
     await client.close();
     return { error: res.error, value: app.last('secure'), url: target.url() };
   }
@@ -147,6 +150,21 @@ describe.runIf(openssl)('TLS scraping', () => {
       error: null,
       value: 1,
     });
+  });
+
+  it('tunnels through proxy_url with CONNECT, verifying the target inside the tunnel', async () => {
+    const proxy = await startProxy();
+    try {
+      const authed = proxy.url.replace('http://', 'http://user:pw@');
+      expect(await scrape({ ca_file: f('ca.crt') }, '/metrics', authed)).toMatchObject({ error: null, value: 1 });
+      const bad = await scrape(undefined, '/metrics', authed);
+      expect(bad.error).toContain('x509: certificate signed by unknown authority');
+      const denied = await scrape({ ca_file: f('ca.crt') }, '/metrics', proxy.url);
+      expect(denied.error).toBe(`Get "${denied.url}": Proxy Authentication Required`);
+      expect(proxy.seen).toEqual(Array(3).fill(`CONNECT 127.0.0.1:${port}`));
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('an unreadable ca_file is a clear config error', () => {

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { Agent, type Dispatcher, interceptors, ProxyAgent } from 'undici';
 
 export interface BasicAuthConfig {
@@ -62,11 +63,26 @@ const TLS_VERSIONS: Record<string, 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3'> 
   TLS13: 'TLSv1.3',
 };
 
+/**
+ * How a client connects, for code that speaks HTTP on its own sockets (the scraper): TLS options
+ * for https, the proxy, whether to follow redirects.
+ */
+export interface ConnectionSettings {
+  tls: ConnectionOptions;
+  /** proxy_url, or null to connect directly. */
+  proxyUrl: string | null;
+  followRedirects: boolean;
+}
+
 /** A configured HTTP client: a keep-alive dispatcher plus the per-request auth headers. */
 export interface HttpClient {
+  /** undici's keep-alive dispatcher, created on first use. */
   readonly dispatcher: Dispatcher;
+  readonly settings: ConnectionSettings;
   /** Headers for one request (auth, custom headers); reads secret files each time. */
   headers(): Promise<Record<string, string>>;
+  /** True when headers() reads files, so its answer may change from one request to the next. */
+  readonly dynamicHeaders: boolean;
   /** Non-fatal notes about options this client does not implement. */
   readonly warnings: readonly string[];
   close(): Promise<void>;
@@ -171,16 +187,43 @@ export function createHttpClient(c: HttpClientConfig = {}, opts: HttpClientOptio
     keepAliveMaxTimeout: 5 * 60_000,
     keepAliveTimeoutThreshold: -5 * 60_000,
   };
-  let base: Dispatcher;
-  if (c.proxy_url) {
-    base = new ProxyAgent({ uri: c.proxy_url, requestTls: connect, ...keepAlive });
-  } else {
-    if (c.proxy_from_environment) warnings.push('proxy_from_environment is not supported; connecting directly');
-    base = new Agent({ connect, ...keepAlive });
+  if (!c.proxy_url && c.proxy_from_environment) {
+    warnings.push('proxy_from_environment is not supported; connecting directly');
   }
   const follow = c.follow_redirects ?? true;
-  // Go's http.Client follows at most 10 redirects.
-  const dispatcher = follow ? base.compose(interceptors.redirect({ maxRedirections: 10 })) : base;
+  // The undici agent is made on first use: scrape pools never use it (the scraper has its own
+  // HTTP/1.1 client on these settings), and an idle agent still costs memory.
+  let base: Dispatcher | null = null;
+  let dispatcher: Dispatcher | null = null;
+  const getDispatcher = (): Dispatcher => {
+    if (dispatcher === null) {
+      base = c.proxy_url
+        ? new ProxyAgent({ uri: c.proxy_url, requestTls: connect, ...keepAlive })
+        : new Agent({ connect, ...keepAlive });
+      // Go's http.Client follows at most 10 redirects.
+      dispatcher = follow ? base.compose(interceptors.redirect({ maxRedirections: 10 })) : base;
+    }
+    return dispatcher;
+  };
+  const settings: ConnectionSettings = {
+    tls: {
+      ca: connect.ca,
+      cert: connect.cert,
+      key: connect.key,
+      servername: connect.servername,
+      rejectUnauthorized: connect.rejectUnauthorized,
+      minVersion: connect.minVersion,
+      maxVersion: connect.maxVersion,
+    },
+    proxyUrl: c.proxy_url || null,
+    followRedirects: follow,
+  };
+  const hv = Object.values(c.http_headers ?? {});
+  const dynamicHeaders =
+    hv.some((h) => (h?.files?.length ?? 0) > 0) ||
+    Boolean(c.basic_auth?.username_file || c.basic_auth?.password_file) ||
+    Boolean(c.authorization?.credentials_file) ||
+    Boolean(c.bearer_token_file);
 
   const headers = async (): Promise<Record<string, string>> => {
     const h: Record<string, string> = {};
@@ -210,10 +253,14 @@ export function createHttpClient(c: HttpClientConfig = {}, opts: HttpClientOptio
     return h;
   };
   return {
-    dispatcher,
+    get dispatcher() {
+      return getDispatcher();
+    },
+    settings,
     headers,
+    dynamicHeaders,
     warnings,
-    close: () => base.close(),
+    close: () => (base === null ? Promise.resolve() : base.close()),
   };
 }
 

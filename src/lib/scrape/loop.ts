@@ -270,6 +270,7 @@ export class ScrapeLoop {
     clearTimeout(this.timer);
     this.abort.abort();
     if (this.running) await this.running.catch(() => {});
+    this.scraper.close?.();
     if (opts.staleness && this.lastScrapeTime !== 0 && !this.endCancelled) {
       const staleTime = this.lastScrapeTime + this.intervalMs;
       const fireAt = this.lastScrapeTime + 2 * this.intervalMs + this.intervalMs / 10;
