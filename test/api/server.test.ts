@@ -4,6 +4,7 @@ import { ApiHttpError } from '../../src/lib/api/params.js';
 import { createHandler, listen, type ServerPorts } from '../../src/lib/api/server.js';
 import { Labels } from '../../src/lib/model/labels.js';
 import { Matcher } from '../../src/lib/model/matcher.js';
+import { formatQuery } from '../../src/lib/promql/parser/index.js';
 import { MemoryStorage } from '../../src/lib/storage/memory.js';
 import { freePort } from '../support/procs.js';
 
@@ -57,6 +58,7 @@ beforeAll(async () => {
       if (!/^[a-z_]+$/.test(s)) throw new Error(`1:1: parse error: unexpected character in ${s}`);
       return [new Matcher('=', '__name__', s)];
     },
+    formatQuery,
   };
   const port = await freePort();
   server = await listen(createHandler(ports), '127.0.0.1', port);
@@ -98,11 +100,45 @@ describe('HTTP API v1 server', () => {
     });
     expect((await get('/api/v1/query_range?query=up&start=0&end=100000&step=1')).body).toContain('11,000 points');
     expect((await get('/api/v1/query_range?query=up&start=0&end=1&step=0')).body).toContain('zero or negative');
-    expect((await get('/api/v1/query?query=up&time=abc')).body).toContain(
-      'cannot parse \\"abc\\" to a valid timestamp',
-    );
     expect((await get('/api/v1/query?query=bad(')).status).toBe(400);
     expect((await get('/api/v1/series')).body).toContain('no match[] parameter provided');
+  });
+
+  it('words bad times and limits as Prometheus (checked against 2.42 and 3.x source)', async () => {
+    const err = async (path: string) => {
+      const r = await get(path);
+      expect(r.status, path).toBe(400);
+      return (JSON.parse(r.body) as { error: string }).error;
+    };
+    // parseTimeParam's wrapping: query time, and start/end of series, labels, values, exemplars.
+    for (const [path, name] of [
+      ['/api/v1/query?query=up&time=abc', 'time'],
+      ['/api/v1/series?match[]=up&start=abc', 'start'],
+      ['/api/v1/labels?end=abc', 'end'],
+      ['/api/v1/label/job/values?start=abc', 'start'],
+      ['/api/v1/query_exemplars?query=up&end=abc', 'end'],
+    ] as const) {
+      expect(await err(path)).toBe(
+        `invalid parameter "${name}": Invalid time value for '${name}': cannot parse "abc" to a valid timestamp`,
+      );
+    }
+    // query_range reads its times bare.
+    expect(await err('/api/v1/query_range?query=up&start=abc&end=1&step=1')).toBe(
+      'invalid parameter "start": cannot parse "abc" to a valid timestamp',
+    );
+    expect(await err('/api/v1/query_exemplars?query=up&start=5&end=1')).toBe(
+      'end timestamp must not be before start timestamp',
+    );
+    expect(await err('/api/v1/query_exemplars?query=up(')).toMatch(/^1:4: parse error: /);
+    expect(JSON.parse((await get('/api/v1/query_exemplars?query=up')).body)).toEqual({ status: 'success', data: [] });
+    // limit as strconv.Atoi reads it.
+    expect(await err('/api/v1/labels?limit=-1')).toBe('invalid parameter "limit": limit must be non-negative');
+    expect(await err('/api/v1/labels?limit=x')).toBe(
+      'invalid parameter "limit": strconv.Atoi: parsing "x": invalid syntax',
+    );
+    expect(await err('/api/v1/series?match[]=up&limit=99999999999999999999')).toBe(
+      'invalid parameter "limit": strconv.Atoi: parsing "99999999999999999999": value out of range',
+    );
   });
 
   it('serves series, labels and label values from the store', async () => {

@@ -84,6 +84,22 @@ export class Params {
     }
   }
 
+  /**
+   * A time parameter read as Prometheus' parseTimeParam reads it (query `time`, the `start`/`end`
+   * of series, labels, exemplars and deletions): a bad one is worded
+   * `Invalid time value for '<name>': …`.
+   */
+  timeParam(name: string, dflt: number): number {
+    try {
+      return this.time(name, dflt);
+    } catch (e) {
+      if (!(e instanceof ApiHttpError)) throw e;
+      const prefix = `invalid parameter ${JSON.stringify(name)}: `;
+      const inner = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+      throw new ApiHttpError('bad_data', `${prefix}Invalid time value for '${name}': ${inner}`);
+    }
+  }
+
   duration(name: string): number | undefined {
     const v = this.get(name);
     if (v === undefined || v === '') return undefined;
@@ -94,13 +110,17 @@ export class Params {
     }
   }
 
-  /** A non-negative integer `limit` parameter (0 = none). */
+  /** A non-negative integer `limit` parameter (0 = none), read as Go's strconv.Atoi reads it. */
   limit(): number {
     const v = this.get('limit');
     if (v === undefined || v === '') return 0;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0)
-      throw new ApiHttpError('bad_data', `invalid parameter "limit": limit must be a non-negative integer`);
-    return n;
+    const bad = (why: string) => new ApiHttpError('bad_data', `invalid parameter "limit": ${why}`);
+    if (!/^[+-]?\d+$/.test(v)) throw bad(`strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+    const n = BigInt(v);
+    if (n > 9223372036854775807n || n < -9223372036854775808n) {
+      throw bad(`strconv.Atoi: parsing ${JSON.stringify(v)}: value out of range`);
+    }
+    if (n < 0n) throw bad('limit must be non-negative');
+    return Number(n);
   }
 }

@@ -113,7 +113,7 @@ function routes(ports: ServerPorts): Route[] {
       methods: ['GET', 'POST'],
       pattern: /^\/api\/v1\/query_exemplars$/,
       name: '/api/v1/query_exemplars',
-      handler: () => ({ data: '[]' }),
+      handler: (p) => v1.queryExemplars(ports, p),
     },
     {
       methods: ['GET', 'POST'],
@@ -247,8 +247,8 @@ function routes(ports: ServerPorts): Route[] {
             if (m.length === 0) throw new ApiHttpError('bad_data', 'no match[] parameter provided');
             await admin.deleteSeries(
               m,
-              timeParam(p, 'start', -Number.MAX_SAFE_INTEGER),
-              timeParam(p, 'end', Number.MAX_SAFE_INTEGER),
+              p.timeParam('start', -Number.MAX_SAFE_INTEGER),
+              p.timeParam('end', Number.MAX_SAFE_INTEGER),
             );
             return NO_CONTENT;
           }
@@ -281,18 +281,6 @@ function routes(ports: ServerPorts): Route[] {
 
 /** A handler's answer without a body: 204 No Content (Prometheus' admin endpoints on success). */
 const NO_CONTENT: v1.HandlerResult = { data: '' };
-
-/** A time parameter with a default, worded as Prometheus' parseTimeParam words a bad one. */
-function timeParam(p: Params, name: string, dflt: number): number {
-  try {
-    return p.time(name, dflt);
-  } catch (e) {
-    if (!(e instanceof ApiHttpError)) throw e;
-    const prefix = `invalid parameter ${JSON.stringify(name)}: `;
-    const inner = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
-    throw new ApiHttpError('bad_data', `${prefix}Invalid time value for '${name}': ${inner}`);
-  }
-}
 
 /** A boolean form value as Go's strconv.ParseBool reads it; absent or empty is false. */
 function parseBool(p: Params, name: string): boolean {

@@ -37,7 +37,7 @@ export interface ApiPorts {
   queryable: Queryable;
   /** Parses a series selector (`match[]`) to matchers; throws with the parser's message. */
   parseSelector(s: string): Matcher[];
-  /** Formats and validates an expression (format_query). */
+  /** Formats and validates an expression (format_query; query_exemplars validates with it). */
   formatQuery?(s: string): string;
   /** The AST as JSON for parse_query. */
   parseQuery?(s: string): unknown;
@@ -97,7 +97,7 @@ function outcome(o: QueryOutcome): HandlerResult {
 
 export async function query(ports: ApiPorts, p: Params, signal?: AbortSignal): Promise<HandlerResult> {
   const now = ports.now?.() ?? Date.now();
-  const t = p.time('time', now);
+  const t = p.timeParam('time', now);
   const expr = required(p, 'query');
   return outcome(await ports.engine.instantQuery(expr, t, queryOpts(p, signal)));
 }
@@ -158,10 +158,27 @@ async function forEachMatchedSeries(
   return warnings;
 }
 
+/**
+ * query_exemplars. promctl keeps no exemplars (as Prometheus without
+ * --enable-feature=exemplar-storage), so a valid request answers an empty list; the parameters are
+ * checked as Prometheus checks them.
+ */
+export function queryExemplars(ports: ApiPorts, p: Params): HandlerResult {
+  const start = p.timeParam('start', MIN_TIME);
+  const end = p.timeParam('end', MAX_TIME);
+  if (end < start) throw new ApiHttpError('bad_data', 'end timestamp must not be before start timestamp');
+  try {
+    ports.formatQuery?.(p.get('query') ?? '');
+  } catch (e) {
+    throw new ApiHttpError('bad_data', (e as Error).message);
+  }
+  return { data: '[]' };
+}
+
 export async function series(ports: ApiPorts, p: Params): Promise<HandlerResult> {
   if (p.all('match[]').length === 0) throw new ApiHttpError('bad_data', 'no match[] parameter provided');
-  const start = p.time('start', MIN_TIME);
-  const end = p.time('end', MAX_TIME);
+  const start = p.timeParam('start', MIN_TIME);
+  const end = p.timeParam('end', MAX_TIME);
   const limit = p.limit();
   const sets = matchersFrom(ports, p);
   const all: Labels[] = [];
@@ -179,8 +196,8 @@ export async function series(ports: ApiPorts, p: Params): Promise<HandlerResult>
 }
 
 export async function labelNames(ports: ApiPorts, p: Params): Promise<HandlerResult> {
-  const start = p.time('start', MIN_TIME);
-  const end = p.time('end', MAX_TIME);
+  const start = p.timeParam('start', MIN_TIME);
+  const end = p.timeParam('end', MAX_TIME);
   const limit = p.limit();
   const sets = matchersFrom(ports, p);
   const q = await ports.queryable.querier(start, end);
@@ -207,8 +224,8 @@ export async function labelValues(ports: ApiPorts, p: Params, name: string): Pro
   let label = name;
   if (label.startsWith('U__')) label = unescapeLabelName(label);
   if (!LABEL_NAME_OK(label)) throw new ApiHttpError('bad_data', `invalid label name: ${JSON.stringify(label)}`);
-  const start = p.time('start', MIN_TIME);
-  const end = p.time('end', MAX_TIME);
+  const start = p.timeParam('start', MIN_TIME);
+  const end = p.timeParam('end', MAX_TIME);
   const limit = p.limit();
   const sets = matchersFrom(ports, p);
   const q = await ports.queryable.querier(start, end);
