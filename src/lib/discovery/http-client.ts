@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Agent, type Dispatcher, interceptors, ProxyAgent } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from './undici.js';
 
 export interface BasicAuthConfig {
   username?: string;
@@ -197,6 +198,7 @@ export function createHttpClient(c: HttpClientConfig = {}, opts: HttpClientOptio
   let dispatcher: Dispatcher | null = null;
   const getDispatcher = (): Dispatcher => {
     if (dispatcher === null) {
+      const { Agent, ProxyAgent, interceptors } = undici();
       base = c.proxy_url
         ? new ProxyAgent({ uri: c.proxy_url, requestTls: connect, ...keepAlive })
         : new Agent({ connect, ...keepAlive });

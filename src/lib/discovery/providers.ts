@@ -6,7 +6,6 @@
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { request } from 'undici';
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../model/duration.js';
 import {
@@ -16,6 +15,7 @@ import {
   type HttpClientConfig,
   httpStatusText,
 } from './http-client.js';
+import { undici } from './undici.js';
 import { parseTargetGroup, type TargetGroup, TargetGroupError } from './targetgroup.js';
 
 /** Receives changed groups; a group with no targets removes its source. */
@@ -341,7 +341,7 @@ export class HttpDiscoverer implements Discoverer {
     };
     let res;
     try {
-      res = await request(url, {
+      res = await undici().request(url, {
         dispatcher: this.client.dispatcher,
         headers,
         signal: AbortSignal.timeout(Math.max(this.intervalMs, 1000)),

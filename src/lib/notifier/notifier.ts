@@ -6,7 +6,8 @@
  * Alertmanagers come from static_configs and file_sd_configs (and http_sd_configs) through the
  * discovery manager, relabeled with the entry's relabel_configs.
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../discovery/undici.js';
 import { createHttpClient, type HttpClient, type HttpClientConfig } from '../discovery/http-client.js';
 import { DiscoveryManager, type DiscoveryJobConfig, type TargetSets } from '../discovery/manager.js';
 import type { TargetGroup } from '../discovery/targetgroup.js';
@@ -98,7 +99,7 @@ export function alertsPayload(alerts: readonly NotifierAlert[]): string {
 }
 
 const defaultPost: PostFunc = async (url, body, headers, timeoutMs, dispatcher) => {
-  const res = await request(url, {
+  const res = await undici().request(url, {
     method: 'POST',
     body,
     headers,
