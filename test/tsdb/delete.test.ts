@@ -186,7 +186,9 @@ describe('Tsdb.delete', () => {
     expect(metas).toHaveLength(1);
     expect(metas[0]!.ulid).not.toBe(block.ulid);
     expect(metas[0]!.compaction.parents?.map((p) => p.ulid)).toEqual([block.ulid]);
-    expect(metas[0]!.compaction.level).toBe(block.compaction.level);
+    // As Prometheus' LeveledCompactor.Write: level 1, its own only source.
+    expect(metas[0]!.compaction.level).toBe(1);
+    expect(metas[0]!.compaction.sources).toEqual([metas[0]!.ulid]);
     expect(metas[0]!.stats.numSamples).toBe(4 * steps - 41 - 81);
     expect(fs.existsSync(bdir)).toBe(false);
     expect(readTombstones(join(dir, metas[0]!.ulid, 'tombstones')).size).toBe(0);

@@ -707,7 +707,8 @@ export class Tsdb implements Storage {
   /**
    * Rewrites every block that carries tombstones without the deleted data (Prometheus'
    * CleanTombstones): the new block names the old one as its parent (so an interrupted clean-up
-   * is finished at the next start) and keeps its level and sources; a block left empty is dropped.
+   * is finished at the next start) and, as Prometheus writes it, is a level-1 block that is its
+   * own only source; a block left empty is dropped.
    */
   async cleanTombstones(): Promise<void> {
     if (this.opts.readOnly) throw new StorageError('TSDB opened read-only');

@@ -162,9 +162,10 @@ export async function compactBlocks(
       if (chunks.length) yield { labels: best, chunks, numSamples };
     }
   }
-  // A rewrite (clean_tombstones) replaces one block by itself minus deleted data: same level.
-  const level = Math.max(...sorted.map((b) => b.meta.compaction.level)) + (opts.rewrite ? 0 : 1);
-  const sources = [...new Set(sorted.flatMap((b) => b.meta.compaction.sources))].sort();
+  // A rewrite (clean_tombstones) is written as Prometheus' LeveledCompactor.Write writes one: a
+  // level-1 block that is its own only source, naming the old block as its parent.
+  const level = opts.rewrite ? 1 : Math.max(...sorted.map((b) => b.meta.compaction.level)) + 1;
+  const sources = opts.rewrite ? undefined : [...new Set(sorted.flatMap((b) => b.meta.compaction.sources))].sort();
   return writeBlock(parent, symbols, series(), {
     mint,
     maxt,
