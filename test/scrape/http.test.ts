@@ -228,6 +228,34 @@ describe('HTTP scraping', () => {
     }
   });
 
+  it('scrapes an IPv6 literal address with the Host header Go sends', async () => {
+    const v6 = createServer((q, r) => {
+      r.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      r.end(`host_seen{host=${JSON.stringify(q.headers.host)}} 1\n`);
+    });
+    const ok = await new Promise<boolean>((res) => {
+      v6.once('error', () => res(false));
+      v6.listen(0, '::1', () => res(true));
+    });
+    if (!ok) return void console.warn('no IPv6 loopback here; IPv6 scrape not tested');
+    try {
+      const p = (v6.address() as { port: number }).port;
+      const scraper = new HttpScraper({
+        url: `http://[::1]:${p}/metrics`,
+        client: createHttpClient({}),
+        acceptHeader: acceptHeader(),
+        timeoutMs: 2000,
+        bodySizeLimit: 0,
+        enableCompression: true,
+      });
+      const r = await scraper.scrape(new AbortController().signal);
+      expect(Buffer.from(r.body).toString()).toBe(`host_seen{host="[::1]:${p}"} 1\n`);
+      scraper.close();
+    } finally {
+      v6.close();
+    }
+  });
+
   it('a truncated body fails the scrape and keeps no partial samples', async () => {
     const { app, loop } = mk({ metrics_path: '/truncated' });
     const r = await loop.scrapeAndReport(Date.now());
