@@ -40,8 +40,11 @@ describe('head columns and chunk pages', () => {
         expect(v).toBe(value(i, k));
       });
     }
-    // 300 samples at 15 s cut chunks (120 samples per chunk target): closed chunks exist.
+    // 300 samples at 15 s cut chunks (120 samples per chunk target): closed chunks exist, and
+    // chunks cut one after another share an arena page instead of a buffer each.
     expect(series[0]!.closed.length).toBeGreaterThan(0);
+    expect(series[0]!.closed[0]!.data.buffer).toBe(series[1]!.closed[0]!.data.buffer);
+    expect(series[0]!.closed[0]!.data.buffer.byteLength).toBe(64 * 1024);
   });
 
   it('keeps a query view stable while appends move the open chunk to new regions and pages', () => {

@@ -1,10 +1,11 @@
 /**
  * The head block: recent samples in memory. Series are identified by numeric refs (an array index),
  * their label strings are interned, and an inverted index (label name → value → sorted refs)
- * resolves matchers. Each series keeps closed XOR chunks (exact-size Uint8Arrays) and one open
- * chunk: no object per sample. The open chunk's state and the series' numbers are columns of one
- * Float64Array indexed by ref, its bytes a region of a shared 64 KiB page (HeadColumns,
- * ChunkPages): per series the GC sees a MemSeries, its labels and its closed chunks, nothing else.
+ * resolves matchers. Each series keeps closed XOR chunks (views of shared append-only pages,
+ * ClosedArena) and one open chunk: no object per sample. The open chunk's state and the series'
+ * numbers are columns of one Float64Array indexed by ref, its bytes a region of a shared 64 KiB
+ * page (HeadColumns, ChunkPages): per series the GC sees a MemSeries, its labels and its closed
+ * chunks, nothing else.
  * Chunks are cut at SAMPLES_PER_CHUNK samples and at block range boundaries, so a chunk always
  * belongs to exactly one future block.
  */
@@ -72,6 +73,33 @@ const PAGE_SIZE = 64 * 1024;
 
 /** Scratch arrays for appendSample (one sample through appendBatch). */
 const one = { series: [] as MemSeries[], ts: new Float64Array(1), vs: new Float64Array(1) };
+
+/**
+ * The closed chunks' bytes: copied one after another into append-only 64 KiB pages, each chunk a
+ * view of its page. A Uint8Array of its own per chunk also cost an ArrayBuffer object and a
+ * malloc'd backing store — about 100 bytes on top of a chunk's ~200 — and a head holds a dozen
+ * closed chunks per series after a few hours. Nothing tracks the pages: a page is garbage once
+ * every chunk in it is (chunks are cut and truncated in time order, so a page's chunks age
+ * together).
+ */
+class ClosedArena {
+  private page = new Uint8Array(0);
+  private used = 0;
+
+  /** A copy of `src` in the arena. */
+  copy(src: Uint8Array): Uint8Array {
+    const n = src.length;
+    if (n > PAGE_SIZE / 4) return src.slice();
+    if (this.used + n > this.page.length) {
+      this.page = new Uint8Array(PAGE_SIZE);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.page.set(src, at);
+    this.used = at + n;
+    return this.page.subarray(at, at + n);
+  }
+}
 
 /**
  * The open chunks' bytes: regions bump-allocated in 64 KiB pages, not a Uint8Array (with its
@@ -265,6 +293,7 @@ export class Head implements PostingsIndex {
   private readonly index = new Map<string, Map<string, number[]>>();
   private readonly symbols = new Map<string, string>();
   private readonly cols = new HeadColumns();
+  private readonly closedArena = new ClosedArena();
   /** Refs from the WAL that were merged into another series with the same labels. */
   readonly aliases = new Map<number, MemSeries>();
   private numSeries = 0;
@@ -464,7 +493,7 @@ export class Head implements PostingsIndex {
     if (page >= 0) {
       const off = f[o + C_OFF]!;
       const c = {
-        data: pages.pages[page]!.slice(off, off + xorByteLength(f, o)),
+        data: this.closedArena.copy(pages.pages[page]!.subarray(off, off + xorByteLength(f, o))),
         mint: f[o + C_APPMINT]!,
         maxt: f[o + C_MAXT]!,
       };
