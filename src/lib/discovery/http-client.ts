@@ -162,7 +162,7 @@ export function createHttpClient(c: HttpClientConfig = {}, opts: HttpClientOptio
   const warnings: string[] = [];
   if (c.oauth2) warnings.push('oauth2 is not supported by promctl; requests are sent without OAuth2 credentials');
   const tls = c.tls_config ?? {};
-  const connect = {
+  const tlsOptions: ConnectionOptions = {
     ca: readPem(tls.ca, tls.ca_file, 'CA'),
     cert: readPem(tls.cert, tls.cert_file, 'client certificate'),
     key: readPem(tls.key, tls.key_file, 'client key'),
@@ -170,8 +170,8 @@ export function createHttpClient(c: HttpClientConfig = {}, opts: HttpClientOptio
     rejectUnauthorized: !tls.insecure_skip_verify,
     minVersion: tls.min_version ? TLS_VERSIONS[tls.min_version] : undefined,
     maxVersion: tls.max_version ? TLS_VERSIONS[tls.max_version] : undefined,
-    timeout: opts.connectTimeoutMs ?? 30_000,
   };
+  const connect = { ...tlsOptions, timeout: opts.connectTimeoutMs ?? 30_000 };
   if (tls.min_version && !TLS_VERSIONS[tls.min_version]) {
     throw new HttpClientConfigError(`unknown TLS version: ${tls.min_version}`);
   }
@@ -208,15 +208,7 @@ export function createHttpClient(c: HttpClientConfig = {}, opts: HttpClientOptio
     return dispatcher;
   };
   const settings: ConnectionSettings = {
-    tls: {
-      ca: connect.ca,
-      cert: connect.cert,
-      key: connect.key,
-      servername: connect.servername,
-      rejectUnauthorized: connect.rejectUnauthorized,
-      minVersion: connect.minVersion,
-      maxVersion: connect.maxVersion,
-    },
+    tls: tlsOptions,
     proxyUrl: c.proxy_url || null,
     followRedirects: follow,
   };

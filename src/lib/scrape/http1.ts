@@ -96,11 +96,6 @@ export class ResponseParser {
     return this.state === State.Done;
   }
 
-  /** True while the body is delimited by the connection's end. */
-  get untilClose(): boolean {
-    return this.state === State.UntilClose;
-  }
-
   /** True once the whole head has been read. */
   get inBody(): boolean {
     return this.state !== State.Head;

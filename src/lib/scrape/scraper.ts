@@ -256,51 +256,11 @@ export class HttpScraper implements Scraper {
     // https through the proxy: CONNECT host:port, then TLS inside the tunnel.
     raw.unref();
     const authority = `${isIP(e.hostname) === 6 ? `[${e.hostname}]` : e.hostname}:${e.port}`;
-    let head: ResponseHead | null = null;
-    const p = new ResponseParser(
-      {
-        onHead: (h) => (head = h),
-        onBody: () => {},
-        onEnd: () => {},
-      },
-      true,
-    );
-    const cleanup = () => {
-      raw.removeListener('data', onData);
-      raw.removeListener('error', onErr);
-      raw.removeListener('end', onEnd);
-    };
-    const onErr = (err: Error) => {
-      cleanup();
-      raw.destroy();
-      failed(new Error(`proxyconnect tcp: ${describeNetError(err)}`));
-    };
-    const onEnd = () => onErr(new Error('unexpected EOF'));
-    const onData = (c: Buffer) => {
-      try {
-        p.push(c);
-      } catch (err) {
-        onErr(err as Error);
-        return;
-      }
-      if (head === null) return;
-      cleanup();
-      const h = head as ResponseHead;
-      if (h.status !== 200) {
-        raw.destroy();
-        const sp = h.statusLine.indexOf(' ');
-        failed(new Error(sp < 0 ? 'unknown status code' : h.statusLine.slice(sp + 1)));
-        return;
-      }
+    openTunnel(raw, authority, this.proxyAuth, failed, () => {
       const sock = tlsConnect(tlsOpts(raw));
       adopt(sock);
       opened(sock, false);
-    };
-    raw.on('data', onData);
-    raw.on('error', onErr);
-    raw.on('end', onEnd);
-    const pa = this.proxyAuth ? `Proxy-Authorization: ${this.proxyAuth}\r\n` : '';
-    raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${pa}\r\n`, 'latin1');
+    });
     // The exchange's deadline destroys the connection it is waiting for through this.
     this.sock = raw;
     this.sockKey = '';
@@ -338,6 +298,54 @@ export class HttpScraper implements Scraper {
     this.current?.fail(this.current.error('context canceled'));
     this.dropConnection();
   }
+}
+
+/**
+ * Asks the proxy on `raw` for a tunnel to `authority` (CONNECT); `ready` once it answers 200,
+ * else `failed` with Go's wording (the status text, or the connection's error).
+ */
+function openTunnel(
+  raw: Socket,
+  authority: string,
+  proxyAuth: string,
+  failed: (err: Error) => void,
+  ready: () => void,
+): void {
+  const p = new ResponseParser({ onHead: () => {}, onBody: () => {}, onEnd: () => {} }, true);
+  const cleanup = () => {
+    raw.removeListener('data', onData);
+    raw.removeListener('error', onErr);
+    raw.removeListener('end', onEnd);
+  };
+  const onErr = (err: Error) => {
+    cleanup();
+    raw.destroy();
+    failed(new Error(`proxyconnect tcp: ${describeNetError(err)}`));
+  };
+  const onEnd = () => onErr(new Error('unexpected EOF'));
+  const onData = (c: Buffer) => {
+    try {
+      p.push(c);
+    } catch (err) {
+      onErr(err as Error);
+      return;
+    }
+    const h = p.head;
+    if (h === null) return;
+    cleanup();
+    if (h.status !== 200) {
+      raw.destroy();
+      const sp = h.statusLine.indexOf(' ');
+      failed(new Error(sp < 0 ? 'unknown status code' : h.statusLine.slice(sp + 1)));
+      return;
+    }
+    ready();
+  };
+  raw.on('data', onData);
+  raw.on('error', onErr);
+  raw.on('end', onEnd);
+  const pa = proxyAuth ? `Proxy-Authorization: ${proxyAuth}\r\n` : '';
+  raw.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n${pa}\r\n`, 'latin1');
 }
 
 /** A growable byte buffer, reset per scrape. */
